@@ -1,0 +1,244 @@
+package wasmbin
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+)
+
+// Section ids.
+const (
+	secCustom    = 0
+	secType      = 1
+	secImport    = 2
+	secFunction  = 3
+	secTable     = 4
+	secMemory    = 5
+	secGlobal    = 6
+	secExport    = 7
+	secStart     = 8
+	secElement   = 9
+	secCode      = 10
+	secData      = 11
+	secDataCount = 12
+	secTag       = 13
+)
+
+// sectionRank gives each known non-custom section its position in the
+// required order: type import function table memory tag global export
+// start element datacount code data.
+var sectionRank = [...]uint8{
+	secType: 1, secImport: 2, secFunction: 3, secTable: 4, secMemory: 5,
+	secTag: 6, secGlobal: 7, secExport: 8, secStart: 9, secElement: 10,
+	secDataCount: 11, secCode: 12, secData: 13,
+}
+
+// Import and export kinds.
+const (
+	externFunc   = 0x00
+	externTable  = 0x01
+	externMemory = 0x02
+	externGlobal = 0x03
+	externTag    = 0x04
+)
+
+// importedGlobals walks the import section, checking every import
+// descriptor, and returns how many globals it imports.
+func importedGlobals(d decoder) (uint32, error) {
+	n, err := d.u32()
+	if err != nil {
+		return 0, err
+	}
+	var globals uint32
+	for i := uint32(0); i < n; i++ {
+		if _, err := d.name(); err != nil { // module
+			return 0, err
+		}
+		if _, err := d.name(); err != nil { // field
+			return 0, err
+		}
+		kind, err := d.readByte()
+		if err != nil {
+			return 0, err
+		}
+		switch kind {
+		case externFunc:
+			err = d.skipLEB(5)
+		case externTable:
+			err = d.tableType()
+		case externMemory:
+			err = d.limits()
+		case externGlobal:
+			err = d.globalType()
+			globals++
+		case externTag:
+			err = d.tagType()
+		default:
+			d.pos--
+			err = d.failf("unknown import kind 0x%02x", kind)
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	if !d.done() {
+		return 0, d.fail("import section size mismatch")
+	}
+	return globals, nil
+}
+
+// tableType skips a table type. wazero also accepts, and so do we, the
+// "0x40 0x00 tabletype expr" form that carries an initializer.
+func (d *decoder) tableType() error {
+	withInit := d.pos+1 < len(d.b) && d.b[d.pos] == 0x40 && d.b[d.pos+1] == 0x00
+	if withInit {
+		d.pos += 2
+	}
+	if err := d.refType(); err != nil {
+		return err
+	}
+	if err := d.limits(); err != nil {
+		return err
+	}
+	if withInit {
+		return d.skipConstExpr()
+	}
+	return nil
+}
+
+func (d *decoder) globalType() error {
+	if err := d.valType(); err != nil {
+		return err
+	}
+	mut, err := d.readByte()
+	if err != nil {
+		return err
+	}
+	if mut > 1 {
+		d.pos--
+		return d.failf("invalid global mutability 0x%02x", mut)
+	}
+	return nil
+}
+
+func (d *decoder) tagType() error {
+	attr, err := d.readByte()
+	if err != nil {
+		return err
+	}
+	if attr != 0 {
+		d.pos--
+		return d.failf("invalid tag attribute 0x%02x", attr)
+	}
+	return d.skipLEB(5)
+}
+
+// newGlobal is the appended global: (mut i32) initialised to i32.const 0.
+var newGlobal = []byte{typeI32, 0x01, 0x41, 0x00, 0x0b}
+
+// appendGlobalSection appends the global section: the existing one
+// (content in d, possibly nil) with the interrupt global added at the end.
+// It returns the index of the new global.
+func appendGlobalSection(out []byte, d decoder, imported uint32) ([]byte, uint32, error) {
+	var n uint32
+	if d.b != nil {
+		var err error
+		if n, err = d.u32(); err != nil {
+			return nil, 0, err
+		}
+	}
+	entries := d.pos
+	for i := uint32(0); i < n; i++ {
+		if err := d.globalType(); err != nil {
+			return nil, 0, err
+		}
+		if err := d.skipConstExpr(); err != nil {
+			return nil, 0, err
+		}
+	}
+	if !d.done() {
+		return nil, 0, d.fail("global section size mismatch")
+	}
+	total := uint64(imported) + uint64(n)
+	if total >= math.MaxUint32 {
+		return nil, 0, d.fail("too many globals")
+	}
+	rest := d.b[entries:]
+	size := lenU32(n+1) + len(rest) + len(newGlobal)
+	if uint64(size) > math.MaxUint32 {
+		return nil, 0, d.fail("global section too large")
+	}
+	out = append(out, secGlobal)
+	out = appendU32(out, uint32(size))
+	out = appendU32(out, n+1)
+	out = append(out, rest...)
+	out = append(out, newGlobal...)
+	return out, uint32(total), nil
+}
+
+// appendExportSection appends the export section: the existing one
+// (content in d, possibly nil) with an export of global gidx named
+// InterruptExport added at the end.
+func appendExportSection(out []byte, d decoder, gidx uint32) ([]byte, error) {
+	var n uint32
+	if d.b != nil {
+		var err error
+		if n, err = d.u32(); err != nil {
+			return nil, err
+		}
+	}
+	entries := d.pos
+	for i := uint32(0); i < n; i++ {
+		name, err := d.name()
+		if err != nil {
+			return nil, err
+		}
+		if string(name) == InterruptExport {
+			return nil, fmt.Errorf("%w: %q", ErrExportExists, InterruptExport)
+		}
+		kind, err := d.readByte()
+		if err != nil {
+			return nil, err
+		}
+		if kind > externTag {
+			d.pos--
+			return nil, d.failf("unknown export kind 0x%02x", kind)
+		}
+		if err := d.skipLEB(5); err != nil {
+			return nil, err
+		}
+	}
+	if !d.done() {
+		return nil, d.fail("export section size mismatch")
+	}
+	if n == math.MaxUint32 {
+		return nil, d.fail("too many exports")
+	}
+	rest := d.b[entries:]
+	entry := len(InterruptExport) + 2 + lenU32(gidx) // name size fits one byte
+	size := lenU32(n+1) + len(rest) + entry
+	if uint64(size) > math.MaxUint32 {
+		return nil, d.fail("export section too large")
+	}
+	out = append(out, secExport)
+	out = appendU32(out, uint32(size))
+	out = appendU32(out, n+1)
+	out = append(out, rest...)
+	out = append(out, byte(len(InterruptExport)))
+	out = append(out, InterruptExport...)
+	out = append(out, externGlobal)
+	out = appendU32(out, gidx)
+	return out, nil
+}
+
+// checkCustom checks that a custom section starts with a name that fits.
+func checkCustom(d decoder) error {
+	_, err := d.name()
+	return err
+}
+
+var wasmHeader = []byte{0x00, 'a', 's', 'm', 0x01, 0x00, 0x00, 0x00}
+
+func hasHeader(bin []byte) bool {
+	return len(bin) >= len(wasmHeader) && bytes.Equal(bin[:len(wasmHeader)], wasmHeader)
+}

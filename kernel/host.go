@@ -1,0 +1,88 @@
+package kernel
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+)
+
+// LevelTrace is the slog level of the plug-in's trace logs (below Debug).
+const LevelTrace = slog.Level(-8)
+
+// logLevels maps the ABI's levels (0 trace .. 4 error) to slog's.
+var logLevels = [...]slog.Level{LevelTrace, slog.LevelDebug, slog.LevelInfo, slog.LevelWarn, slog.LevelError}
+
+const i64, i32 = api.ValueTypeI64, api.ValueTypeI32
+
+// hostModule declares the Go half of the kernel. Each function finds its
+// kernel instance from the calling module (always a kernel, see kernel.wat).
+func (k *Kernel) hostModule(r wazero.Runtime) wazero.HostModuleBuilder {
+	b := r.NewHostModuleBuilder(hostModuleName)
+	fn := func(name string, params, results []api.ValueType, f func(*Instance, context.Context, []uint64)) {
+		b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, mod api.Module, stack []uint64) {
+			in := k.lookup(mod)
+			if in == nil {
+				clear(stack)
+				return
+			}
+			f(in, ctx, stack)
+		}), params, results).Export(name)
+	}
+	fn("config_get", []api.ValueType{i64}, []api.ValueType{i64}, (*Instance).hostConfigGet)
+	fn("var_get", []api.ValueType{i64}, []api.ValueType{i64}, (*Instance).hostVarGet)
+	fn("var_set", []api.ValueType{i64, i64}, nil, (*Instance).hostVarSet)
+	fn("http_request", []api.ValueType{i64, i64}, []api.ValueType{i64}, (*Instance).hostHTTPRequest)
+	fn("http_status_code", nil, []api.ValueType{i32}, (*Instance).hostHTTPStatusCode)
+	fn("http_headers", nil, []api.ValueType{i64}, (*Instance).hostHTTPHeaders)
+	fn("log", []api.ValueType{i32, i64}, nil, (*Instance).hostLog)
+	fn("get_log_level", nil, []api.ValueType{i32}, (*Instance).hostGetLogLevel)
+	return b
+}
+
+func (in *Instance) hostConfigGet(ctx context.Context, stack []uint64) {
+	key, err := in.Read(ctx, stack[0])
+	stack[0] = 0
+	if err != nil {
+		return
+	}
+	if v, ok := in.config[string(key)]; ok {
+		stack[0] = in.writeOrFail(ctx, []byte(v))
+	}
+}
+
+func (in *Instance) hostLog(ctx context.Context, stack []uint64) {
+	level := uint32(stack[0])
+	if level >= uint32(len(logLevels)) || !in.logger.Enabled(ctx, logLevels[level]) {
+		return
+	}
+	msg, err := in.Read(ctx, stack[1])
+	if err != nil {
+		return
+	}
+	in.logger.Log(ctx, logLevels[level], string(msg))
+}
+
+func (in *Instance) hostGetLogLevel(ctx context.Context, stack []uint64) {
+	stack[0] = math.MaxInt32
+	for i, l := range logLevels {
+		if in.logger.Enabled(ctx, l) {
+			stack[0] = uint64(i)
+			return
+		}
+	}
+}
+
+// writeOrFail copies b into a new block; on failure it records the error and
+// returns 0, which the plug-in sees as "none".
+func (in *Instance) writeOrFail(ctx context.Context, b []byte) uint64 {
+	h, err := in.Write(ctx, b)
+	if err != nil {
+		in.fail(fmt.Errorf("kernel: %w", err))
+		return 0
+	}
+	return h
+}

@@ -1,0 +1,152 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/tendril-wasm/tendril/kernel"
+)
+
+// Defaults applied when an Options or Manifest field is zero.
+const (
+	// DefaultMemoryLimitPages bounds each linear memory: 4096 pages, 256 MiB.
+	DefaultMemoryLimitPages = 4096
+	// DefaultMaxOutputBytes caps a call's output: 64 MiB.
+	DefaultMaxOutputBytes = 64 << 20
+)
+
+// Options configure a Runtime. The zero value means all defaults.
+type Options struct {
+	// CompilationCacheDir keeps compiled machine code on disk, so a later
+	// process compiles the same modules in a fraction of the time. Empty
+	// means in memory only.
+	CompilationCacheDir string
+	// MemoryLimitPages bounds each linear memory of a plug-in (and its
+	// kernel) whose manifest sets no memory.max_pages. 0 means
+	// DefaultMemoryLimitPages.
+	MemoryLimitPages uint32
+	// MaxOutputBytes caps a call's output when the manifest sets no
+	// memory.max_output_bytes. 0 means DefaultMaxOutputBytes.
+	MaxOutputBytes int64
+	// Logger receives plug-in logs (with a "plugin" attribute) and runtime
+	// diagnostics. Nil discards them. Plug-ins see its level through
+	// get_log_level; change it with a slog.LevelVar.
+	Logger *slog.Logger
+	// HTTPClient sends plug-ins' HTTP requests and fetches modules by URL.
+	// Nil means a private client with Go's defaults. It is never modified.
+	HTTPClient *http.Client
+}
+
+// Runtime compiles plug-ins. It owns a wazero runtime: closing it closes
+// every CompiledPlugin and Instance it made. It is safe for concurrent use.
+type Runtime struct {
+	wz     wazero.Runtime
+	kernel *kernel.Kernel
+	wasi   api.Module
+	opts   Options
+	cache  wazero.CompilationCache
+
+	// callers maps a plug-in's modules to their Instance, for host functions.
+	callers sync.Map // api.Module -> *Instance
+
+	mu      sync.Mutex
+	closed  bool
+	plugins map[*CompiledPlugin]struct{}
+}
+
+// New creates a Runtime.
+func New(ctx context.Context, opts Options) (_ *Runtime, err error) {
+	if opts.MemoryLimitPages > 65536 {
+		return nil, fmt.Errorf("runtime: MemoryLimitPages %d is over 65536", opts.MemoryLimitPages)
+	}
+	if opts.MemoryLimitPages == 0 {
+		opts.MemoryLimitPages = DefaultMemoryLimitPages
+	}
+	if opts.MaxOutputBytes <= 0 {
+		opts.MaxOutputBytes = DefaultMaxOutputBytes
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{}
+	}
+	r := &Runtime{opts: opts, plugins: map[*CompiledPlugin]struct{}{}}
+	cfg := wazero.NewRuntimeConfig()
+	if opts.CompilationCacheDir != "" {
+		if r.cache, err = wazero.NewCompilationCacheWithDir(opts.CompilationCacheDir); err != nil {
+			return nil, fmt.Errorf("runtime: compilation cache: %w", err)
+		}
+		cfg = cfg.WithCompilationCache(r.cache)
+	}
+	r.wz = wazero.NewRuntimeWithConfig(ctx, cfg)
+	defer func() {
+		if err != nil {
+			_ = r.Close(ctx)
+		}
+	}()
+	if r.kernel, err = kernel.New(ctx, r.wz); err != nil {
+		return nil, err
+	}
+	wasi, err := wasi_snapshot_preview1.NewBuilder(r.wz).Compile(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("runtime: WASI: %w", err)
+	}
+	if r.wasi, err = r.wz.InstantiateModule(ctx, wasi, wazero.NewModuleConfig().WithName("")); err != nil {
+		return nil, fmt.Errorf("runtime: WASI: %w", err)
+	}
+	return r, nil
+}
+
+// Close closes every plug-in and instance, then the runtime. It is idempotent.
+func (r *Runtime) Close(ctx context.Context) error {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return nil
+	}
+	r.closed = true
+	plugins := make([]*CompiledPlugin, 0, len(r.plugins))
+	for p := range r.plugins {
+		plugins = append(plugins, p)
+	}
+	r.mu.Unlock()
+	var errs []error
+	for _, p := range plugins {
+		errs = append(errs, p.Close(ctx))
+	}
+	if r.kernel != nil {
+		errs = append(errs, r.kernel.Close(ctx))
+	}
+	if r.wz != nil {
+		errs = append(errs, r.wz.Close(ctx))
+	}
+	if r.cache != nil {
+		errs = append(errs, r.cache.Close(ctx))
+	}
+	return errors.Join(errs...)
+}
+
+func (r *Runtime) track(p *CompiledPlugin) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return ErrClosed
+	}
+	r.plugins[p] = struct{}{}
+	return nil
+}
+
+func (r *Runtime) untrack(p *CompiledPlugin) {
+	r.mu.Lock()
+	delete(r.plugins, p)
+	r.mu.Unlock()
+}
