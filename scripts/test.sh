@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: vet, the race-enabled tests of both
+# modules (the root module and benchmarks/), and a short run of every fuzz
+# target (FUZZTIME, default 5s each). Needs Go and wat2wasm (Debian: wabt).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+command -v wat2wasm >/dev/null || { echo "wat2wasm not found: apt-get install wabt" >&2; exit 1; }
+
+go vet ./...
+GOOS=wasip1 GOARCH=wasm go vet ./pdk/... ./examples/plugins/...
+go test -race -count=1 ./...
+(cd benchmarks && go vet ./... && go test -race -count=1 ./...)
+
+fuzz() { go test -run '^$' -fuzz "^$1\$" -fuzztime "${FUZZTIME:-5s}" "$2"; }
+fuzz FuzzKernelABI ./kernel/
+fuzz FuzzHTTPRequestJSON ./kernel/
+fuzz FuzzMatchGlob ./kernel/
+fuzz FuzzParseManifest ./runtime/
+fuzz FuzzInstrument ./internal/wasmbin/
+echo "scripts/test.sh: all checks passed"
