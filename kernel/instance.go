@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
 )
@@ -67,7 +66,7 @@ type Instance struct {
 // wazero settings travel in ctx (experimental.WithMemoryAllocator).
 func (k *Kernel) Instantiate(ctx context.Context, opts Options) (*Instance, error) {
 	ctx = experimental.WithImportResolver(ctx, k.resolve)
-	mod, err := k.runtime.InstantiateModule(ctx, k.compiled, wazero.NewModuleConfig().WithName("").WithStartFunctions())
+	mod, err := k.runtime.InstantiateModule(ctx, k.compiled, k.config)
 	if err != nil {
 		return nil, fmt.Errorf("kernel: instantiate: %w", err)
 	}

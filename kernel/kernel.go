@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"context"
+	"crypto/rand"
 	_ "embed"
 	"fmt"
 	"sync"
@@ -46,6 +47,7 @@ type Kernel struct {
 	compiled wazero.CompiledModule
 	hostMod  api.Module
 	resolve  experimental.ImportResolver
+	config   wazero.ModuleConfig
 
 	mu        sync.RWMutex
 	instances map[api.Module]*Instance
@@ -68,6 +70,9 @@ func New(ctx context.Context, r wazero.Runtime) (*Kernel, error) {
 		}
 		return nil
 	}
+	// Anonymous, no start function; a rand source that needs no seeding
+	// (wazero seeds a fake one per module otherwise).
+	k.config = wazero.NewModuleConfig().WithName("").WithStartFunctions().WithRandSource(rand.Reader)
 	k.compiled, err = r.CompileModule(ctx, kernelWasm)
 	if err != nil {
 		_ = k.hostMod.Close(ctx)

@@ -118,11 +118,11 @@ func (p *CompiledPlugin) Instantiate(ctx context.Context) (_ *Instance, err erro
 
 // moduleConfig is the wazero configuration of one module of an instance.
 func (p *CompiledPlugin) moduleConfig(in *Instance) (wazero.ModuleConfig, error) {
-	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions()
+	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions().WithRandSource(rand.Reader)
 	if !p.opts.WASI {
 		return cfg, nil
 	}
-	cfg = cfg.WithSysWalltime().WithSysNanotime().WithRandSource(rand.Reader).
+	cfg = cfg.WithSysWalltime().WithSysNanotime().
 		WithNanosleep(in.intr.sleep).WithStdout(writerOrDiscard(p.opts.Stdout)).WithStderr(writerOrDiscard(p.opts.Stderr)).
 		WithArgs(p.name)
 	if len(p.manifest.AllowedPaths) > 0 {
