@@ -175,7 +175,7 @@ func (in *Instance) httpRequest(ctx context.Context, reqHandle, bodyHandle uint6
 	if in.http.headersOn {
 		h := make(map[string]string, len(resp.Header))
 		for k, v := range resp.Header {
-			h[k] = strings.Join(v, ", ")
+			h[strings.ToLower(k)] = strings.Join(v, ", ") // lower-case names, as Extism hosts give them
 		}
 		in.http.headers, _ = json.Marshal(h)
 	}

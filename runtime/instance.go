@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -32,6 +33,7 @@ type Instance struct {
 	caller Caller
 	ctors  api.Function // __wasm_call_ctors still to run (WASI commands)
 	broken error
+	callMu sync.Mutex // held by Call; Close takes it after killing the call
 	closed bool
 	intr   interrupter
 	stack  [1]uint64
@@ -211,6 +213,8 @@ func (in *Instance) Broken() error { return in.broken }
 // with ErrBroken), a *HostFunctionError, or a kernel error (a denied HTTP
 // request, vars over their bound...).
 func (in *Instance) Call(ctx context.Context, name string, input []byte) ([]byte, error) {
+	in.callMu.Lock()
+	defer in.callMu.Unlock()
 	if in.closed {
 		return nil, ErrClosed
 	}
@@ -266,8 +270,7 @@ func (in *Instance) export(name string) (*export, error) {
 		return nil, fmt.Errorf("%w: %q", ErrFunctionNotFound, name)
 	}
 	def := f.Definition()
-	if len(def.ParamTypes()) != 0 || len(def.ResultTypes()) > 1 ||
-		(len(def.ResultTypes()) == 1 && def.ResultTypes()[0] != api.ValueTypeI32) {
+	if !callable(def) {
 		return nil, fmt.Errorf("%w: %q has signature %v -> %v; plug-in functions take nothing and return nothing or an i32",
 			ErrFunctionNotFound, name, def.ParamTypes(), def.ResultTypes())
 	}
@@ -291,6 +294,8 @@ func (in *Instance) invoke(ctx context.Context, name string, f api.Function, sta
 		abort *hostAbort
 	)
 	switch {
+	case in.intr.wasKilled():
+		err = fmt.Errorf("%w: %s was running", ErrClosed, name)
 	case cause != nil:
 		err = &InterruptError{Function: name, Cause: cause}
 	case errors.As(err, &exit):
@@ -333,8 +338,14 @@ func trimTrace(err error) error {
 	return &trimmedError{msg: msg, err: err}
 }
 
-// Close releases the instance's modules and kernel. It is idempotent.
+// Close releases the instance's modules and kernel. It is idempotent. A call
+// running in another goroutine is interrupted (it fails with ErrClosed) and
+// Close waits for it to return; so a host function must not close the
+// instance that called it.
 func (in *Instance) Close(ctx context.Context) error {
+	in.intr.kill()
+	in.callMu.Lock()
+	defer in.callMu.Unlock()
 	if in.closed {
 		return nil
 	}

@@ -19,10 +19,13 @@ type interrupter struct {
 	timer   *time.Timer
 	stopCtx func() bool
 
-	mu    sync.Mutex
-	armed bool
-	cause error
-	wake  chan struct{} // wakes a guest sleeping in WASI poll_oneoff
+	mu       sync.Mutex
+	armed    bool
+	gen      uint64    // counts armed calls: a callback fires only for its own
+	deadline time.Time // of the armed call's timeout; zero if it has none
+	cause    error
+	killed   bool
+	wake     chan struct{} // wakes a guest sleeping in WASI poll_oneoff
 }
 
 func (t *interrupter) arm(ctx context.Context, timeout time.Duration) {
@@ -32,6 +35,12 @@ func (t *interrupter) arm(ctx context.Context, timeout time.Duration) {
 	}
 	t.mu.Lock()
 	t.armed, t.cause = true, nil
+	t.gen++
+	gen := t.gen
+	t.deadline = time.Time{}
+	if timeout > 0 {
+		t.deadline = time.Now().Add(timeout)
+	}
 	if t.wake == nil {
 		t.wake = make(chan struct{}, 1)
 	}
@@ -49,19 +58,32 @@ func (t *interrupter) arm(ctx context.Context, timeout time.Duration) {
 		}
 	}
 	if done != nil {
-		t.stopCtx = context.AfterFunc(ctx, func() { t.fire(ctx.Err()) })
+		t.stopCtx = context.AfterFunc(ctx, func() { t.fire(gen, ctx.Err()) })
 	}
 }
 
-func (t *interrupter) onTimeout() { t.fire(context.DeadlineExceeded) }
-
-// fire sets the flags, once per armed call.
-func (t *interrupter) fire(cause error) {
+// onTimeout runs on the reused timer: a late run from an earlier call finds
+// the current call's deadline not yet passed.
+func (t *interrupter) onTimeout() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if !t.armed || t.cause != nil {
+	if !t.armed || t.cause != nil || t.deadline.IsZero() || time.Now().Before(t.deadline) {
 		return
 	}
+	t.fireLocked(context.DeadlineExceeded)
+}
+
+// fire sets the flags, once per armed call, if call gen is still the armed one.
+func (t *interrupter) fire(gen uint64, cause error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.armed || t.cause != nil || gen != t.gen {
+		return
+	}
+	t.fireLocked(cause)
+}
+
+func (t *interrupter) fireLocked(cause error) {
 	t.cause = cause
 	for _, g := range t.flags {
 		g.Set(1)
@@ -97,11 +119,37 @@ func (t *interrupter) disarm() error {
 	return cause
 }
 
+// kill stops the guest for good, armed or not (Close during a call).
+func (t *interrupter) kill() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.killed = true
+	for _, g := range t.flags {
+		g.Set(1)
+	}
+	if t.wake == nil {
+		t.wake = make(chan struct{}, 1)
+	}
+	select {
+	case t.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (t *interrupter) wasKilled() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.killed
+}
+
 // sleep is the instance's WASI nanosleep: it returns early when interrupted.
 func (t *interrupter) sleep(ns int64) {
 	t.mu.Lock()
+	if t.wake == nil {
+		t.wake = make(chan struct{}, 1)
+	}
 	wake := t.wake
-	interrupted := t.cause != nil
+	interrupted := t.cause != nil || t.killed
 	t.mu.Unlock()
 	if interrupted || ns <= 0 {
 		return

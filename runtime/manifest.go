@@ -71,7 +71,8 @@ func ParseManifest(data []byte) (Manifest, error) {
 	if err := dec.Decode(&m); err != nil {
 		return Manifest{}, fmt.Errorf("%w: %s", ErrManifest, strings.TrimPrefix(err.Error(), "json: "))
 	}
-	if dec.More() {
+	// Not dec.More(): it reports false before a stray '}' or ']'.
+	if _, err := dec.Token(); err != io.EOF {
 		return Manifest{}, fmt.Errorf("%w: trailing data after the manifest", ErrManifest)
 	}
 	if err := m.Validate(); err != nil {

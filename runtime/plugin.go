@@ -214,7 +214,12 @@ func (p *CompiledPlugin) compileModules(ctx context.Context) error {
 		p.modules = append(p.modules, compiledModule{name: mods[i].name, compiled: mods[i].compiled})
 	}
 	main := p.modules[len(p.modules)-1].compiled
-	p.exports = main.ExportedFunctions()
+	p.exports = map[string]api.FunctionDefinition{}
+	for name, def := range main.ExportedFunctions() {
+		if callable(def) {
+			p.exports[name] = def
+		}
+	}
 	return nil
 }
 
@@ -283,13 +288,20 @@ func topoOrder(deps [][]int, main int) ([]int, error) {
 	return append(order, main), nil
 }
 
-// FunctionExists reports whether the plug-in exports a function of that name.
+// callable reports whether def has a plug-in function's type: () -> () or () -> i32.
+func callable(def api.FunctionDefinition) bool {
+	res := def.ResultTypes()
+	return len(def.ParamTypes()) == 0 && (len(res) == 0 || (len(res) == 1 && res[0] == api.ValueTypeI32))
+}
+
+// FunctionExists reports whether the plug-in exports a function of that name
+// that can be called as a plug-in function (no parameters, no result or an i32).
 func (p *CompiledPlugin) FunctionExists(name string) bool {
 	_, ok := p.exports[name]
 	return ok
 }
 
-// Functions lists the plug-in's exported functions, sorted.
+// Functions lists the plug-in's callable functions, sorted.
 func (p *CompiledPlugin) Functions() []string {
 	names := make([]string, 0, len(p.exports))
 	for n := range p.exports {
