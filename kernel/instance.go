@@ -175,7 +175,8 @@ func (in *Instance) Output() []byte {
 	return b[h : h+n : h+n]
 }
 
-// GuestError returns the message the plug-in gave error_set, if any.
+// GuestError returns the message the plug-in gave error_set, if any, cut
+// to MaxErrorMessage bytes.
 func (in *Instance) GuestError(ctx context.Context) (string, bool) {
 	h := in.readU64(offError)
 	if h == 0 {
@@ -185,8 +186,14 @@ func (in *Instance) GuestError(ctx context.Context) (string, bool) {
 	if err != nil {
 		return "", true
 	}
+	if len(msg) > MaxErrorMessage {
+		return string(msg[:MaxErrorMessage]) + "... (truncated)", true
+	}
 	return string(msg), true
 }
+
+// MaxErrorMessage bounds the part of an error_set message the host keeps.
+const MaxErrorMessage = 64 << 10
 
 // HostError returns the first failure the host side recorded during the call
 // (a denied request, vars over their bound...). The call must fail with it.

@@ -36,6 +36,11 @@ func (in *Instance) hostVarSet(ctx context.Context, stack []uint64) {
 	}
 }
 
+// varOverhead is roughly what one var costs the host beyond its bytes (map
+// entry, slice header): the number of vars is bounded by max_var_bytes/64,
+// so a plug-in cannot spend much more host memory than its bound in tiny vars.
+const varOverhead = 64
+
 // Var returns a copy of a var's value, or nil.
 func (in *Instance) Var(key string) []byte {
 	v, ok := in.vars[key]
@@ -64,6 +69,9 @@ func (in *Instance) SetVar(key string, val []byte) error {
 	size := in.varBytes + int64(len(key)) + int64(len(val))
 	if old, ok := in.vars[key]; ok {
 		size -= int64(len(key)) + int64(len(old))
+	}
+	if _, ok := in.vars[key]; !ok && len(in.vars) >= int(max(in.maxVarBytes/varOverhead, 16)) {
+		return fmt.Errorf("%w: more than %d vars", ErrVarLimit, len(in.vars))
 	}
 	if in.maxVarBytes < 0 || size > in.maxVarBytes {
 		return fmt.Errorf("%w: %q would bring them to %d bytes (limit %d)", ErrVarLimit, key, size, max(in.maxVarBytes, 0))

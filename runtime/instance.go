@@ -56,6 +56,9 @@ func (p *CompiledPlugin) Instantiate(ctx context.Context) (_ *Instance, err erro
 	}
 	in := &Instance{plugin: p, funcs: map[string]*export{}, logger: p.logger}
 	defer func() {
+		if r := recover(); r != nil { // belt and braces: wazero panics on some invalid set-ups
+			err = fmt.Errorf("runtime: instantiate: %v", r)
+		}
 		if err != nil {
 			_ = in.Close(ctx)
 		}
@@ -252,6 +255,7 @@ func (in *Instance) Call(ctx context.Context, name string, input []byte) ([]byte
 		if ok && msg == "" {
 			msg = "plug-in set an error with no message"
 		}
+
 		return nil, &GuestError{Function: name, Message: msg, Code: code}
 	}
 	out := in.kern.Output()
@@ -283,7 +287,13 @@ func (in *Instance) export(name string) (*export, error) {
 // can go wrong into typed errors. Any failure but a clean WASI exit(0)
 // leaves the instance broken.
 func (in *Instance) invoke(ctx context.Context, name string, f api.Function, stack []uint64) error {
-	in.intr.arm(ctx, in.plugin.timeout)
+	if t := in.plugin.timeout; t > 0 {
+		// Host functions and HTTP requests see the timeout through ctx too.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, t)
+		defer cancel()
+	}
+	in.intr.arm(ctx)
 	err := f.CallWithStack(ctx, stack)
 	cause := in.intr.disarm()
 	if err == nil {
@@ -350,7 +360,6 @@ func (in *Instance) Close(ctx context.Context) error {
 		return nil
 	}
 	in.closed = true
-	in.intr.close()
 	var errs []error
 	for i := len(in.mods) - 1; i >= 0; i-- {
 		in.plugin.rt.callers.Delete(in.mods[i])

@@ -3,8 +3,6 @@ package guestbuild
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,29 +17,29 @@ import (
 // the only package-level state in this package.
 var testBuilds struct {
 	mu     sync.Mutex
-	dir    string            // per-process directory of the .wasm files
 	builds map[string]*build // by absolute plug-in directory
 }
 
 // build is one plug-in built (or being built) by ForTest.
 type build struct {
 	once  sync.Once
-	wasm  string   // the module's path
+	name  string   // file name for the module
+	wasm  []byte   // the module
 	files []string // source files the module is built from
 	dirs  []string // directories of its packages
 	err   error
 }
 
 // ForTest builds the Go plug-in in pkgDir and returns the path of the
-// module. The first call for a pkgDir builds it; later calls in the same test
-// binary reuse that module. Every call reads each source file the plug-in is
-// built from (its package and every non-standard package it imports, and
-// their go.mod files) and lists their directories, so that go test's result
-// cache notices edits to them.
+// module, a file in the test's t.TempDir. The first call for a pkgDir builds
+// the plug-in; later calls in the same test binary copy that build. Every call
+// reads each source file the plug-in is built from (its package and every
+// non-standard package it imports, and their go.mod files) and lists their
+// directories, so that go test's result cache notices edits to them.
 //
-// It fails the test, never skips it, when the plug-in does not build or the Go
-// toolchain is missing. Modules live in one temporary directory per process,
-// which Cleanup removes: call it from TestMain after m.Run.
+// It fails the test, never skips it, when the plug-in does not build or the
+// Go toolchain is missing. Nothing is left behind: builds happen in a
+// temporary directory removed at once, and each copy goes when its test ends.
 //
 // ForTest is safe for concurrent use; different plug-ins build in parallel.
 func ForTest(t testing.TB, pkgDir string) string {
@@ -50,10 +48,7 @@ func ForTest(t testing.TB, pkgDir string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := cachedBuild(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := cachedBuild(dir)
 	b.once.Do(func() { b.build(dir) })
 	if b.err != nil {
 		t.Fatal(b.err)
@@ -68,53 +63,47 @@ func ForTest(t testing.TB, pkgDir string) string {
 			t.Fatalf("guestbuild: reading plug-in sources: %v", err)
 		}
 	}
-	return b.wasm
-}
-
-// Cleanup removes the modules ForTest built in this process. Call it from
-// TestMain after m.Run; ForTest builds again if called later.
-func Cleanup() error {
-	testBuilds.mu.Lock()
-	defer testBuilds.mu.Unlock()
-	dir := testBuilds.dir
-	testBuilds.dir, testBuilds.builds = "", nil
-	if dir == "" {
-		return nil
+	path := filepath.Join(t.TempDir(), b.name)
+	if err := os.WriteFile(path, b.wasm, 0o644); err != nil {
+		t.Fatalf("guestbuild: %v", err)
 	}
-	return os.RemoveAll(dir)
+	return path
 }
 
-// tempPrefix names the directories of ForTest builds.
-const tempPrefix = "tendril-guestbuild-"
-
-// cachedBuild returns the cache entry of the plug-in in dir, creating the
-// process's directory and the entry when needed.
-func cachedBuild(dir string) (*build, error) {
+// cachedBuild returns the cache entry of the plug-in in dir.
+func cachedBuild(dir string) *build {
 	testBuilds.mu.Lock()
 	defer testBuilds.mu.Unlock()
-	if testBuilds.dir == "" {
-		d, err := os.MkdirTemp("", tempPrefix)
-		if err != nil {
-			return nil, fmt.Errorf("guestbuild: %w", err)
-		}
-		testBuilds.dir, testBuilds.builds = d, map[string]*build{}
+	if testBuilds.builds == nil {
+		testBuilds.builds = map[string]*build{}
 	}
 	b, ok := testBuilds.builds[dir]
 	if !ok {
-		sum := sha256.Sum256([]byte(dir))
-		name := filepath.Base(dir) + "-" + hex.EncodeToString(sum[:6]) + ".wasm"
-		b = &build{wasm: filepath.Join(testBuilds.dir, name)}
+		b = &build{name: filepath.Base(dir) + ".wasm"}
 		testBuilds.builds[dir] = b
 	}
-	return b, nil
+	return b
 }
 
-// build lists the plug-in's sources and builds it, recording the outcome.
+// build lists the plug-in's sources and builds it in a temporary directory,
+// recording the outcome.
 func (b *build) build(dir string) {
 	ctx := context.Background()
-	b.files, b.dirs, b.err = sources(ctx, dir)
-	if b.err == nil {
-		b.err = Build(ctx, dir, b.wasm)
+	if b.files, b.dirs, b.err = sources(ctx, dir); b.err != nil {
+		return
+	}
+	tmp, err := os.MkdirTemp("", "tendril-guestbuild-")
+	if err != nil {
+		b.err = fmt.Errorf("guestbuild: %w", err)
+		return
+	}
+	defer os.RemoveAll(tmp)
+	out := filepath.Join(tmp, b.name)
+	if b.err = Build(ctx, dir, out); b.err != nil {
+		return
+	}
+	if b.wasm, err = os.ReadFile(out); err != nil {
+		b.err = fmt.Errorf("guestbuild: %w", err)
 	}
 }
 
