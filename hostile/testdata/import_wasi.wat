@@ -1,0 +1,5 @@
+;; import_wasi wants WASI without being granted it.
+(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory 1)
+  (func (export "run") (result i32) (call $fd_write (i32.const 1) (i32.const 0) (i32.const 0) (i32.const 0))))
