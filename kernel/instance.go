@@ -187,7 +187,7 @@ func (in *Instance) GuestError(ctx context.Context) (string, bool) {
 		return "", true
 	}
 	if len(msg) > MaxErrorMessage {
-		return string(msg[:MaxErrorMessage]) + "... (truncated)", true
+		return string(msg[:MaxErrorMessage]), true
 	}
 	return string(msg), true
 }

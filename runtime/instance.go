@@ -255,6 +255,9 @@ func (in *Instance) Call(ctx context.Context, name string, input []byte) ([]byte
 		if ok && msg == "" {
 			msg = "plug-in set an error with no message"
 		}
+		if int64(len(msg)) > in.plugin.maxOut { // the output cap bounds messages too
+			msg = msg[:in.plugin.maxOut]
+		}
 
 		return nil, &GuestError{Function: name, Message: msg, Code: code}
 	}
