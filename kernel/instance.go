@@ -128,6 +128,7 @@ func (in *Instance) writeU64(off uint32, v uint64) { in.mem.WriteUint64Le(off, v
 func (in *Instance) Reset(input []byte) error {
 	in.err = nil
 	in.http.reset()
+	clear(in.buf()[offInput:heapStart]) // nothing of the last call survives a failed Reset
 	n := uint64(len(input))
 	top := uint64(heapStart)
 	var h uint64

@@ -70,9 +70,13 @@
           (loop $scan
             (br_if $done (i64.ge_u (local.get $b) (local.get $top)))
             (local.set $cap (call $cap (local.get $b)))
+            ;; The cap must also fit below top: a guest can overwrite headers,
+            ;; and b+need must never wrap into the state area.
             (if (i32.and
-                  (i64.eqz (call $len (local.get $b)))
-                  (i64.ge_u (local.get $cap) (local.get $need)))
+                  (i32.and
+                    (i64.eqz (call $len (local.get $b)))
+                    (i64.ge_u (local.get $cap) (local.get $need)))
+                  (i64.le_u (local.get $cap) (i64.sub (local.get $top) (local.get $b))))
               (then
                 (if (i64.ge_u (i64.sub (local.get $cap) (local.get $need)) (i64.const 16))
                   (then
@@ -219,6 +223,8 @@
 
   (func (export "reset")
     (i64.store (i32.const 0) (i64.const 128))
+    (i64.store (i32.const 8) (i64.const 0))
+    (i64.store (i32.const 16) (i64.const 0))
     (i64.store (i32.const 24) (i64.const 0))
     (i64.store (i32.const 32) (i64.const 0))
     (i64.store (i32.const 40) (i64.const 0))

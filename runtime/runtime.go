@@ -77,7 +77,11 @@ func New(ctx context.Context, opts Options) (_ *Runtime, err error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{}
+		// Not http.DefaultClient: no shared state, and no proxy taken from
+		// the environment.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.Proxy = nil
+		opts.HTTPClient = &http.Client{Transport: t}
 	}
 	r := &Runtime{opts: opts, plugins: map[*CompiledPlugin]struct{}{}}
 	cfg := wazero.NewRuntimeConfig()
