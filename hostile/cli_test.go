@@ -66,7 +66,7 @@ func TestHostileCLI(t *testing.T) {
 		bound  time.Duration
 	}{
 		{name: "loop_timeout", args: []string{"--timeout", "200ms", "spin.wasm", "spin"}, stderr: "deadline exceeded", bound: 200 * time.Millisecond},
-		{name: "tail_call", args: []string{"tailcall.wasm", "spin"}, stderr: "tail-call"},
+		{name: "tail_call", args: []string{"--timeout", "200ms", "tailcall.wasm", "spin"}, stderr: "deadline exceeded", bound: 200 * time.Millisecond},
 		{name: "memory_write_past_cap", args: []string{"--memory-max-pages", "16", "grow.wasm", "grow_then_write_past"}, stderr: "out of bounds memory access"},
 		{name: "stack_overflow", args: []string{"recurse.wasm", "recurse"}, stderr: "stack overflow"},
 		{name: "kernel_fault_2^64-1", args: []string{"--stdin", "abi.wasm", "load_u64"}, stdin: args(maxU64, 0), stderr: "load_u64"},

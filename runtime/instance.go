@@ -110,6 +110,11 @@ func (p *CompiledPlugin) Instantiate(ctx context.Context) (_ *Instance, err erro
 			return nil, fmt.Errorf("runtime: module %q lost its interrupt flag", cm.name)
 		}
 		in.intr.flags = append(in.intr.flags, g)
+		if cm.start { // the wasm start function, run under the call's deadline
+			if err := in.runInit(ctx, "start function of module "+cm.name, mod.ExportedFunction(wasmbin.StartExport)); err != nil {
+				return nil, err
+			}
+		}
 	}
 	in.main = in.mods[len(in.mods)-1]
 	if err := p.track(in); err != nil {

@@ -56,6 +56,7 @@ type CompiledPlugin struct {
 type compiledModule struct {
 	name     string
 	compiled wazero.CompiledModule
+	start    bool // has a start function, exported as wasmbin.StartExport
 }
 
 // Compile loads, checks and compiles the manifest's modules.
@@ -151,36 +152,60 @@ func (p *CompiledPlugin) compileModules(ctx context.Context) error {
 	type loaded struct {
 		name     string
 		field    string
+		info     *wasmbin.Module
 		compiled wazero.CompiledModule
 	}
 	mods := make([]loaded, len(m.Wasm))
 	byName := map[string]int{}
+	maxTable := uint32(min(max(p.limit/8, 10_000), 1<<32-1)) // a table may cost what a memory may
 	for i := range m.Wasm {
 		field := fmt.Sprintf("wasm[%d]", i)
 		bin, err := m.Wasm[i].load(ctx, p.rt.opts.HTTPClient, field)
 		if err != nil {
 			return err
 		}
-		inst, err := wasmbin.Instrument(bin)
+		info, err := wasmbin.InstrumentModule(bin, wasmbin.Options{MaxTableElements: maxTable})
 		if err != nil {
 			return fmt.Errorf("runtime: %s: not a usable wasm module: %w", field, err)
 		}
-		c, err := p.rt.wz.CompileModule(ctx, inst)
-		if err != nil {
-			return fmt.Errorf("runtime: %s: compile: %w", field, err)
-		}
-		mods[i] = loaded{name: m.moduleName(i), field: field, compiled: c}
-		p.modules = append(p.modules, compiledModule{name: mods[i].name, compiled: c}) // for Close on failure
-		byName[mods[i].name] = i
-	}
-	// Check imports and memories; order modules by their links.
-	deps := make([][]int, len(mods))
-	for i, mod := range mods {
-		for _, mem := range mod.compiled.ExportedMemories() {
-			if uint64(mem.Min())*65536 > p.limit {
-				return fmt.Errorf("runtime: %s: memory needs %d pages at start, over memory.max_pages (%d)", mod.field, mem.Min(), p.limit/65536)
+		for _, mem := range info.Memories {
+			if mem.Min*65536 > p.limit {
+				return fmt.Errorf("runtime: %s: memory needs %d pages at start, over memory.max_pages (%d)", field, mem.Min, p.limit/65536)
 			}
 		}
+		for _, t := range info.Tables {
+			if t.Min > uint64(maxTable) {
+				return fmt.Errorf("runtime: %s: table needs %d elements at start, over the limit of %d (memory.max_pages/8 KiB)", field, t.Min, maxTable)
+			}
+		}
+		mods[i] = loaded{name: m.moduleName(i), field: field, info: info}
+		byName[mods[i].name] = i
+	}
+	// Check imports before compiling: only functions come from the host;
+	// anything may come from another module of the manifest.
+	deps := make([][]int, len(mods))
+	for i, mod := range mods {
+		for _, im := range mod.info.Imports {
+			if j, ok := byName[im.Module]; ok && j != i {
+				deps[i] = append(deps[i], j)
+				continue
+			}
+			if im.Kind != wasmbin.KindFunc {
+				return fmt.Errorf("%w: %s imports %s %s.%s, which no module of the manifest provides (the host provides functions only)",
+					ErrImport, mod.field, im.Kind, im.Module, im.Name)
+			}
+		}
+	}
+	for i := range mods {
+		c, err := p.rt.wz.CompileModule(ctx, mods[i].info.Binary)
+		if err != nil {
+			return fmt.Errorf("runtime: %s: compile: %w", mods[i].field, err)
+		}
+		mods[i].compiled = c
+		mods[i].info.Binary = nil // wazero keeps what it needs
+		p.modules = append(p.modules, compiledModule{name: mods[i].name, compiled: c}) // for Close on failure
+	}
+	for i, mod := range mods {
 		for _, f := range mod.compiled.ImportedFunctions() {
 			ns, name, _ := f.Import()
 			if j, ok := byName[ns]; ok && j != i {
@@ -191,17 +216,10 @@ func (p *CompiledPlugin) compileModules(ctx context.Context) error {
 				if !sameSig(ex, f) {
 					return fmt.Errorf("%w: %s imports %s.%s with another signature", ErrImport, mod.field, ns, name)
 				}
-				deps[i] = append(deps[i], j)
 				continue
 			}
 			if err := p.checkImport(ns, name, f); err != nil {
 				return fmt.Errorf("%w: %s imports %s.%s: %v", ErrImport, mod.field, ns, name, err)
-			}
-		}
-		for _, mem := range mod.compiled.ImportedMemories() {
-			ns, name, _ := mem.Import()
-			if _, ok := byName[ns]; !ok {
-				return fmt.Errorf("%w: %s imports memory %s.%s, which no module of the manifest exports", ErrImport, mod.field, ns, name)
 			}
 		}
 	}
@@ -211,7 +229,7 @@ func (p *CompiledPlugin) compileModules(ctx context.Context) error {
 	}
 	p.modules = p.modules[:0]
 	for _, i := range order {
-		p.modules = append(p.modules, compiledModule{name: mods[i].name, compiled: mods[i].compiled})
+		p.modules = append(p.modules, compiledModule{name: mods[i].name, compiled: mods[i].compiled, start: mods[i].info.Start})
 	}
 	main := p.modules[len(p.modules)-1].compiled
 	p.exports = map[string]api.FunctionDefinition{}

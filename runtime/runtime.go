@@ -10,6 +10,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/tendril-wasm/tendril/kernel"
@@ -84,7 +85,8 @@ func New(ctx context.Context, opts Options) (_ *Runtime, err error) {
 		opts.HTTPClient = &http.Client{Transport: t}
 	}
 	r := &Runtime{opts: opts, plugins: map[*CompiledPlugin]struct{}{}}
-	cfg := wazero.NewRuntimeConfig()
+	cfg := wazero.NewRuntimeConfig().WithCoreFeatures(api.CoreFeaturesV2 |
+		experimental.CoreFeaturesTailCall | experimental.CoreFeaturesExtendedConst)
 	if opts.CompilationCacheDir != "" {
 		if r.cache, err = wazero.NewCompilationCacheWithDir(opts.CompilationCacheDir); err != nil {
 			return nil, fmt.Errorf("runtime: compilation cache: %w", err)

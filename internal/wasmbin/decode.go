@@ -12,6 +12,11 @@ type decoder struct {
 	b    []byte
 	pos  int
 	base int // offset of b[0] in the whole module, for error messages
+
+	// With checkGlobals, global.get and global.set must name one of the
+	// module's own globals (index < globals).
+	globals      uint32
+	checkGlobals bool
 }
 
 // fail returns an ErrMalformed error that reports the current offset.

@@ -33,8 +33,9 @@ var (
 	typeSec  = section(secType, vec([]byte{0x60, 0, 0})) // (func)
 	funcSec1 = section(secFunction, vec([]byte{0}))
 	noLocals = []byte{0}
-	check0   = []byte{0x23, 0x00, 0x04, 0x40, 0x00, 0x0b} // global 0
-	newGlob0 = section(secGlobal, vec(newGlobal))
+	check0   = checkSeq(indexes{flag: 0, yieldTable: 0})
+	newTab0  = section(secTable, vec(yieldTable))
+	newGlob0 = section(secGlobal, vec(newGlobal, newCountdown))
 	newExp0  = section(secExport, vec(cat([]byte{byte(len(InterruptExport))}, []byte(InterruptExport), []byte{externGlobal, 0})))
 )
 
@@ -60,7 +61,7 @@ func TestImmediates(t *testing.T) {
 		{"i64.store multi-memory", []byte{0x37, 0x43, 0x03, 0x03}},
 		{"i32.load memory64 offset", cat([]byte{0x28, 0x02}, bytes.Repeat([]byte{0x83}, 9), []byte{0x01})},
 		{"memory.size/grow", []byte{0x3f, 0x00, 0x40, 0x00}},
-		{"local/global", []byte{0x20, 0x03, 0x21, 0x03, 0x22, 0x03, 0x23, 0x03, 0x24, 0x83, 0x03}},
+		{"local", []byte{0x20, 0x03, 0x21, 0x03, 0x22, 0x83, 0x03}},
 		{"select t", []byte{0x1c, 0x02, 0x7f, 0x63, 0x03}},
 		{"ref.null/is_null/func", []byte{0xd0, 0x70, 0xd0, 0x6f, 0xd0, 0x03, 0xd1, 0xd2, 0x03}},
 		{"table.get/set", []byte{0x25, 0x03, 0x26, 0x03}},
@@ -88,7 +89,7 @@ func TestImmediates(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			in := module(typeSec, funcSec1, section(secCode, vec(body(noLocals,
 				[]byte{0x03, 0x40}, tt.instr, []byte{0x0b, 0x0b}))))
-			want := module(typeSec, funcSec1, newGlob0, newExp0, section(secCode, vec(body(noLocals,
+			want := module(typeSec, funcSec1, newTab0, newGlob0, newExp0, section(secCode, vec(body(noLocals,
 				check0, []byte{0x03, 0x40}, check0, tt.instr, []byte{0x0b, 0x0b}))))
 			got, err := Instrument(in)
 			if err != nil {
@@ -109,7 +110,7 @@ func TestLoops(t *testing.T) {
 	for i := range imp {
 		imp[i] = []byte{1, 'm', 1, 'g', externGlobal, typeI32, 0}
 	}
-	check := []byte{0x23, 0xc8, 0x01, 0x04, 0x40, 0x00, 0x0b}
+	check := checkSeq(indexes{flag: 200, yieldTable: 0})
 	locals := []byte{2, 3, typeI32, 0x80, 0x01, typeV128}
 	code := func(c []byte) []byte {
 		return cat([]byte{0x03, 0x7f}, c, []byte{0x03, 0x80, 0x01}, c, []byte{0x03, 0x63, 0x70}, c,
@@ -117,8 +118,8 @@ func TestLoops(t *testing.T) {
 	}
 	in := module(typeSec, section(secImport, vec(imp...)), funcSec1,
 		section(secCode, vec(body(locals, code(nil)))))
-	want := module(typeSec, section(secImport, vec(imp...)), funcSec1,
-		section(secGlobal, vec(newGlobal)),
+	want := module(typeSec, section(secImport, vec(imp...)), funcSec1, newTab0,
+		section(secGlobal, vec(newGlobal, newCountdown)),
 		section(secExport, vec(cat([]byte{byte(len(InterruptExport))}, []byte(InterruptExport), []byte{externGlobal, 0xc8, 0x01}))),
 		section(secCode, vec(body(locals, check, code(check)))))
 	got, err := Instrument(in)
@@ -134,7 +135,9 @@ func TestLoops(t *testing.T) {
 // instrumenter does not rewrite are kept byte for byte, custom sections
 // included, wherever they are.
 func TestSectionsPreserved(t *testing.T) {
-	custom := func(name string) []byte { return section(secCustom, []byte{byte(len(name))}, []byte(name), []byte{1, 2, 3}) }
+	custom := func(name string) []byte {
+		return section(secCustom, []byte{byte(len(name))}, []byte(name), []byte{1, 2, 3})
+	}
 	glob := []byte{typeI64, 0, 0x42, 0x03, 0x0b}
 	exp := cat([]byte{1, 'f', externFunc, 0})
 	tag := section(secTag, vec([]byte{0, 0}))
@@ -146,11 +149,13 @@ func TestSectionsPreserved(t *testing.T) {
 	in := module(custom("a"), typeSec, custom("b"), funcSec1, mem, tag, custom("c"),
 		section(secGlobal, vec(glob)), section(secExport, vec(exp)), start, elem, dcount, custom("d"),
 		section(secCode, vec(body(noLocals, []byte{0x0b}))), data, custom("e"))
-	want := module(custom("a"), typeSec, custom("b"), funcSec1, mem, tag, custom("c"),
-		section(secGlobal, vec(glob, newGlobal)),
-		section(secExport, vec(exp, cat([]byte{byte(len(InterruptExport))}, []byte(InterruptExport), []byte{externGlobal, 1}))),
-		start, elem, dcount, custom("d"),
-		section(secCode, vec(body(noLocals, []byte{0x23, 0x01, 0x04, 0x40, 0x00, 0x0b, 0x0b}))), data, custom("e"))
+	_ = start // the start section becomes an export
+	want := module(custom("a"), typeSec, custom("b"), funcSec1, newTab0, mem, tag, custom("c"),
+		section(secGlobal, vec(glob, newGlobal, newCountdown)),
+		section(secExport, vec(exp, cat([]byte{byte(len(InterruptExport))}, []byte(InterruptExport), []byte{externGlobal, 1}),
+			cat([]byte{byte(len(StartExport))}, []byte(StartExport), []byte{externFunc, 0}))),
+		elem, dcount, custom("d"),
+		section(secCode, vec(body(noLocals, checkSeq(indexes{flag: 1}), []byte{0x0b}))), data, custom("e"))
 	got, err := Instrument(in)
 	if err != nil {
 		t.Fatal(err)
@@ -170,15 +175,17 @@ func TestCreatedSectionPlacement(t *testing.T) {
 		in, out []byte
 	}{
 		{"before start", module(typeSec, funcSec1, section(secStart, []byte{0}), code),
-			module(typeSec, funcSec1, newGlob0, newExp0, section(secStart, []byte{0}), codeOut)},
+			module(typeSec, funcSec1, newTab0, newGlob0, section(secExport, vec(
+				cat([]byte{byte(len(InterruptExport))}, []byte(InterruptExport), []byte{externGlobal, 0}),
+				cat([]byte{byte(len(StartExport))}, []byte(StartExport), []byte{externFunc, 0}))), codeOut)},
 		{"export exists", module(typeSec, funcSec1, section(secExport, vec()), code),
-			module(typeSec, funcSec1, newGlob0, newExp0, codeOut)},
+			module(typeSec, funcSec1, newTab0, newGlob0, newExp0, codeOut)},
 		{"global exists", module(typeSec, funcSec1, section(secGlobal, vec()), code),
-			module(typeSec, funcSec1, newGlob0, newExp0, codeOut)},
+			module(typeSec, funcSec1, newTab0, newGlob0, newExp0, codeOut)},
 		{"at the end", module(typeSec, section(secCustom, []byte{1, 'x'})),
-			module(typeSec, section(secCustom, []byte{1, 'x'}), newGlob0, newExp0)},
+			module(typeSec, section(secCustom, []byte{1, 'x'}), newTab0, newGlob0, newExp0)},
 		{"after tag", module(section(secTag, vec()), section(secData, vec())),
-			module(section(secTag, vec()), newGlob0, newExp0, section(secData, vec()))},
+			module(newTab0, section(secTag, vec()), newGlob0, newExp0, section(secData, vec()))},
 	} {
 		got, err := Instrument(tc.in)
 		if err != nil {
@@ -218,6 +225,9 @@ func TestMalformed(t *testing.T) {
 		"unknown 0xfd":          code(0xfd, 0x9a, 0x01, 0x0b),
 		"0xfd above 255":        code(0xfd, 0x80, 0x02, 0x0b),
 		"unknown 0xfe":          code(0xfe, 0x04, 0x0b),
+		"padded 0xfd":           code(0xfd, 0x8e, 0x00, 0x0b),
+		"padded 0xfd above 127": code(0xfd, 0x80, 0x81, 0x00, 0x0b),
+		"padded 0xfe":           code(0xfe, 0x83, 0x00, 0x00, 0x0b),
 		"fence byte":            code(0xfe, 0x03, 0x01, 0x0b),
 		"catch kind":            code(0x1f, 0x40, 0x01, 0x04, 0x00, 0x0b, 0x0b),
 		"truncated immediate":   code(0x41, 0x80),

@@ -107,25 +107,34 @@ func checkShape(t testing.TB, in, out []byte, flags ...string) {
 	if gidx < 0 {
 		t.Fatalf("no export %q in output", InterruptExport)
 	}
+	c := gidx + 1 // the countdown
 	globalDecl := "(global (;" + strconv.Itoa(gidx) + ";) (mut i32) (i32.const 0))"
-	next := "(global (;" + strconv.Itoa(gidx+1) + ";)"
-	var declared bool
+	countDecl := "(global (;" + strconv.Itoa(c) + ";) (mut i32) (i32.const " + strconv.Itoa(yieldEvery) + "))"
+	var declared, countDeclared bool
 	for _, l := range after.lines {
 		declared = declared || l == globalDecl
-		if strings.HasPrefix(l, next) || strings.Contains(l, "(global (;"+strconv.Itoa(gidx+1)+";)") {
-			t.Fatalf("global %d is not the last global: %q", gidx, l)
+		countDeclared = countDeclared || l == countDecl
+		if strings.Contains(l, "(global (;"+strconv.Itoa(c+1)+";)") {
+			t.Fatalf("global %d is not the last global: %q", c, l)
 		}
 	}
-	if !declared {
-		t.Fatalf("missing %q", globalDecl)
+	if !declared || !countDeclared {
+		t.Fatalf("missing %q or %q", globalDecl, countDecl)
 	}
 
 	get := "global.get " + strconv.Itoa(gidx)
+	getC := "global.get " + strconv.Itoa(c)
 	isCheck := func(i int) bool {
 		ls := after.lines
-		return i+3 < len(ls) && ls[i] == get &&
-			(ls[i+1] == "if" || strings.HasPrefix(ls[i+1], "if  ;;")) &&
-			ls[i+2] == "unreachable" && ls[i+3] == "end"
+		if i+18 >= len(ls) {
+			return false
+		}
+		is := func(j int, prefix string) bool { return strings.HasPrefix(ls[i+j], prefix) }
+		return ls[i] == get && is(1, "if") && ls[i+2] == "unreachable" && is(3, "end") &&
+			ls[i+4] == getC && ls[i+5] == "i32.eqz" && is(6, "if") &&
+			ls[i+7] == "i32.const "+strconv.Itoa(yieldEvery) && ls[i+8] == "global.set "+strconv.Itoa(c) &&
+			is(9, "ref.null func") && ls[i+10] == "i32.const 0" && is(11, "table.grow") && ls[i+12] == "drop" &&
+			ls[i+13] == "else" && ls[i+14] == getC && is(18, "end")
 	}
 	checks := 0
 	for i, l := range after.lines {

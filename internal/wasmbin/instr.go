@@ -130,6 +130,14 @@ func (d *decoder) instr() (int, error) {
 	case immNone:
 		return kindPlain, nil
 	case immIdx:
+		if d.checkGlobals && (op == 0x23 || op == 0x24) {
+			idx, err := d.u32()
+			if err == nil && idx >= d.globals {
+				d.pos--
+				err = d.failf("global index %d out of range (%d globals)", idx, d.globals)
+			}
+			return kindPlain, err
+		}
 		return kindPlain, d.skipLEB(5)
 	case immMemarg:
 		return kindPlain, d.memarg()
@@ -269,6 +277,13 @@ func (d *decoder) prefixFC() error {
 	return d.failf("unknown opcode 0xfc %d", sub)
 }
 
+// wazero 1.12 reads the sub-opcodes of the 0xFD and 0xFE prefixes as
+// single bytes rather than as LEB128 numbers. The two readings agree on
+// every minimal encoding (0x80-0xFF take two bytes, the second 0x01, which
+// wazero runs as a nop) but not on padded ones, after which wazero would
+// see other instruction boundaries than we do. Such padding is legal but
+// no toolchain emits it, so it is rejected.
+
 func (d *decoder) prefixFD() error {
 	start := d.pos - 1
 	sub, err := d.u32()
@@ -276,7 +291,7 @@ func (d *decoder) prefixFD() error {
 		return err
 	}
 	imm := uint8(simdInvalid)
-	if sub < 256 {
+	if n := d.pos - start - 1; sub < 256 && n == lenU32(sub) {
 		imm = simdImm[sub]
 	}
 	switch imm {
@@ -303,6 +318,10 @@ func (d *decoder) prefixFE() error {
 	sub, err := d.u32()
 	if err != nil {
 		return err
+	}
+	if d.pos-start-1 != lenU32(sub) {
+		d.pos = start
+		return d.failf("padded opcode 0xfe %d", sub)
 	}
 	switch {
 	case sub == 0x03: // atomic.fence

@@ -20,45 +20,85 @@ var (
 
 // Ranks (see sectionRank) of the sections Instrument may have to create.
 const (
+	rankTable  = 4
 	rankGlobal = 7
 	rankExport = 8
 )
 
-// Instrument returns a new binary equal to bin plus:
-//   - one new mutable i32 global (initialised to i32.const 0) appended
-//     after all existing globals, so no existing global index changes; its
-//     index is the number of imported plus defined globals,
-//   - an export of that global named InterruptExport,
-//   - at the start of every function body (after the local declarations)
-//     and right after every loop instruction's block type, the sequence
-//     global.get $g; if (empty block type); unreachable; end.
-//
-// Function body sizes and the code section size are re-encoded. All other
-// sections (custom sections, names, data, elements, start, tags, data
-// count) are copied byte for byte and in order. Missing global and export
-// sections are created at their place in the section order.
-//
-// Instrument decodes every instruction to find loops but does not
-// validate types. Errors wrap ErrMalformed, or ErrExportExists if bin
-// already exports InterruptExport. bin is not modified.
+// Instrument returns InstrumentModule(bin, Options{}).Binary.
 func Instrument(bin []byte) ([]byte, error) {
+	m, err := InstrumentModule(bin, Options{})
+	if err != nil {
+		return nil, err
+	}
+	return m.Binary, nil
+}
+
+// InstrumentModule returns a new binary equal to bin plus:
+//   - two new mutable i32 globals appended after all existing globals (so
+//     no existing global index changes): the interrupt flag, exported as
+//     InterruptExport, and a countdown to the next yield;
+//   - one new table (funcref, size 0) appended after all existing tables;
+//   - at the start of every function body (after the local declarations)
+//     and right after every loop instruction's block type, a check: it
+//     traps with unreachable if the flag is set, and every yieldEvery checks
+//     it grows the new table by 0 elements (which wazero does in Go, a
+//     point where the Go scheduler and garbage collector can stop the
+//     goroutine);
+//   - the start function, if any, moved from the start section to an
+//     export named StartExport, so that the host runs it under a deadline;
+//   - every table's maximum capped at opts.MaxTableElements.
+//
+// Function body sizes and section sizes are re-encoded. All other sections
+// are copied byte for byte and in order. A module that refers to a global
+// that does not exist is rejected: after instrumentation it would reach
+// the flag.
+//
+// InstrumentModule decodes every instruction but does not validate types.
+// Errors wrap ErrMalformed, or ErrExportExists if bin already exports
+// InterruptExport or StartExport. bin is not modified.
+func InstrumentModule(bin []byte, opts Options) (*Module, error) {
 	if !hasHeader(bin) {
 		return nil, fmt.Errorf("%w: bad magic number or version", ErrMalformed)
 	}
+	start, hasStart, err := findStart(bin)
+	if err != nil {
+		return nil, err
+	}
+	m := &Module{Start: hasStart}
 	// Code grows by a few bytes per function and per loop; the slack
 	// makes reallocation rare.
-	out := make([]byte, 0, len(bin)+len(bin)/8+64)
+	out := make([]byte, 0, len(bin)+len(bin)/4+128)
 	out = append(out, wasmHeader...)
 
 	d := decoder{b: bin, pos: len(wasmHeader)}
 	var (
 		lastRank   uint8
-		imported   uint32 // imported globals
-		gidx       uint32 // index of the interrupt global
+		ix         indexes
+		tableDone  bool
 		globalDone bool
 		exportDone bool
-		err        error
+		tables     uint32 // tables defined by the module
 	)
+	// Create the table, global and export sections when the input has
+	// none and we are past their place.
+	createMissing := func(rank uint8) error {
+		var err error
+		if !tableDone && rank > rankTable {
+			ix.yieldTable = countImports(m.Imports, KindTable)
+			out, _, err = appendTableSection(out, decoder{}, opts.MaxTableElements)
+			tableDone = true
+		}
+		if err == nil && !globalDone && rank > rankGlobal {
+			out, ix.flag, err = appendGlobalSection(out, decoder{}, countImports(m.Imports, KindGlobal))
+			globalDone = true
+		}
+		if err == nil && !exportDone && rank > rankExport {
+			out, err = appendExportSection(out, decoder{}, ix.flag, start, hasStart)
+			exportDone = true
+		}
+		return err
+	}
 	for !d.done() {
 		sectionStart := d.pos
 		id, _ := d.readByte()
@@ -85,66 +125,135 @@ func Instrument(bin []byte) ([]byte, error) {
 			return nil, fmt.Errorf("%w: section id %d out of order or repeated at offset %d", ErrMalformed, id, sectionStart)
 		}
 		lastRank = rank
-
-		// Create the global and export sections when the input has none
-		// and we are past their place.
-		if !globalDone && rank > rankGlobal {
-			if out, gidx, err = appendGlobalSection(out, decoder{}, imported); err != nil {
-				return nil, err
-			}
-			globalDone = true
-		}
-		if !exportDone && rank > rankExport {
-			if out, err = appendExportSection(out, decoder{}, gidx); err != nil {
-				return nil, err
-			}
-			exportDone = true
+		if err := createMissing(rank); err != nil {
+			return nil, err
 		}
 
 		switch id {
 		case secImport:
-			if imported, err = importedGlobals(sec); err != nil {
+			if m.Imports, err = readImports(sec); err != nil {
+				return nil, err
+			}
+			out = append(out, bin[sectionStart:d.pos]...)
+		case secTable:
+			var defined []Limits
+			if out, defined, err = appendTableSection(out, sec, opts.MaxTableElements); err != nil {
+				return nil, err
+			}
+			m.Tables = defined
+			tables = uint32(len(defined))
+			ix.yieldTable = countImports(m.Imports, KindTable) + tables
+			tableDone = true
+		case secMemory:
+			if m.Memories, err = readMemories(sec); err != nil {
 				return nil, err
 			}
 			out = append(out, bin[sectionStart:d.pos]...)
 		case secGlobal:
-			if out, gidx, err = appendGlobalSection(out, sec, imported); err != nil {
+			if out, ix.flag, err = appendGlobalSection(out, sec, countImports(m.Imports, KindGlobal)); err != nil {
 				return nil, err
 			}
 			globalDone = true
 		case secExport:
-			if out, err = appendExportSection(out, sec, gidx); err != nil {
+			if out, err = appendExportSection(out, sec, ix.flag, start, hasStart); err != nil {
 				return nil, err
 			}
 			exportDone = true
+		case secStart:
+			// Dropped: exported as StartExport instead.
 		case secCode:
-			if out, err = appendCodeSection(out, sec, gidx); err != nil {
+			if out, err = appendCodeSection(out, sec, ix); err != nil {
 				return nil, err
 			}
 		default:
 			out = append(out, bin[sectionStart:d.pos]...)
 		}
 	}
-	if !globalDone {
-		if out, gidx, err = appendGlobalSection(out, decoder{}, imported); err != nil {
-			return nil, err
+	if err := createMissing(rankExport + 1); err != nil {
+		return nil, err
+	}
+	m.Binary = out
+	return m, nil
+}
+
+// indexes are where the instrumentation lives in the output module. The
+// countdown global is flag+1; flag is also the number of globals the input
+// module has.
+type indexes struct {
+	flag       uint32
+	yieldTable uint32
+}
+
+// findStart returns the start section's function index, if there is one.
+func findStart(bin []byte) (uint32, bool, error) {
+	d := decoder{b: bin, pos: len(wasmHeader)}
+	for !d.done() {
+		id, _ := d.readByte()
+		size, err := d.u32()
+		if err != nil {
+			return 0, false, err
+		}
+		sec, err := d.sub(size)
+		if err != nil {
+			return 0, false, err
+		}
+		if id == secStart {
+			idx, err := sec.u32()
+			if err == nil && !sec.done() {
+				err = sec.fail("start section size mismatch")
+			}
+			return idx, err == nil, err
 		}
 	}
-	if !exportDone {
-		if out, err = appendExportSection(out, decoder{}, gidx); err != nil {
-			return nil, err
+	return 0, false, nil
+}
+
+// checkSeq is inserted at every function entry and loop header. With f the
+// flag, c the countdown and t the yield table:
+//
+//	global.get f; if; unreachable; end               ;; interrupted?
+//	global.get c; i32.eqz
+//	if
+//	  i32.const yieldEvery; global.set c
+//	  ref.null func; i32.const 0; table.grow t; drop   ;; a visit to Go
+//	else
+//	  global.get c; i32.const 1; i32.sub; global.set c
+//	end
+func checkSeq(ix indexes) []byte {
+	c := ix.flag + 1
+	s := make([]byte, 0, 48)
+	s = appendU32(append(s, 0x23), ix.flag)
+	s = append(s, 0x04, blockEmpty, 0x00, 0x0b)
+	s = appendU32(append(s, 0x23), c)
+	s = append(s, 0x45, 0x04, blockEmpty)
+	s = appendS32(append(s, 0x41), yieldEvery)
+	s = appendU32(append(s, 0x24), c)
+	s = append(s, 0xd0, typeFuncref, 0x41, 0x00, 0xfc)
+	s = appendU32(s, 15) // table.grow
+	s = appendU32(s, ix.yieldTable)
+	s = append(s, 0x1a, 0x05)
+	s = appendU32(append(s, 0x23), c)
+	s = append(s, 0x41, 0x01, 0x6b)
+	s = appendU32(append(s, 0x24), c)
+	return append(s, 0x0b)
+}
+
+// appendS32 appends the signed LEB128 encoding of v.
+func appendS32(out []byte, v int32) []byte {
+	for {
+		b := byte(v & 0x7f)
+		v >>= 7
+		if (v == 0 && b&0x40 == 0) || (v == -1 && b&0x40 != 0) {
+			return append(out, b)
 		}
+		out = append(out, b|0x80)
 	}
-	return out, nil
 }
 
 // appendCodeSection appends the code section in d with every function
 // body instrumented.
-func appendCodeSection(out []byte, d decoder, gidx uint32) ([]byte, error) {
-	var seqBuf [10]byte
-	seq := append(seqBuf[:0], 0x23)
-	seq = appendU32(seq, gidx)
-	seq = append(seq, 0x04, blockEmpty, 0x00, 0x0b)
+func appendCodeSection(out []byte, d decoder, ix indexes) ([]byte, error) {
+	seq := checkSeq(ix)
 
 	n, err := d.u32()
 	if err != nil {
@@ -164,6 +273,7 @@ func appendCodeSection(out []byte, d decoder, gidx uint32) ([]byte, error) {
 			return nil, err
 		}
 		out, bodyStart = reserveSize(out)
+		body.globals, body.checkGlobals = ix.flag, true
 		if out, err = appendBody(out, body, seq); err != nil {
 			return nil, err
 		}

@@ -133,8 +133,12 @@ func (d *decoder) tagType() error {
 	return d.skipLEB(5)
 }
 
-// newGlobal is the appended global: (mut i32) initialised to i32.const 0.
+// newGlobal is the appended flag: (mut i32) initialised to i32.const 0.
 var newGlobal = []byte{typeI32, 0x01, 0x41, 0x00, 0x0b}
+
+// newCountdown is the appended countdown to the next yield: (mut i32)
+// initialised to i32.const yieldEvery.
+var newCountdown = append(appendS32([]byte{typeI32, 0x01, 0x41}, yieldEvery), 0x0b)
 
 // appendGlobalSection appends the global section: the existing one
 // (content in d, possibly nil) with the interrupt global added at the end.
@@ -164,22 +168,23 @@ func appendGlobalSection(out []byte, d decoder, imported uint32) ([]byte, uint32
 		return nil, 0, d.fail("too many globals")
 	}
 	rest := d.b[entries:]
-	size := lenU32(n+1) + len(rest) + len(newGlobal)
-	if uint64(size) > math.MaxUint32 {
+	size := lenU32(n+2) + len(rest) + len(newGlobal) + len(newCountdown)
+	if uint64(size) > math.MaxUint32 || total+1 >= math.MaxUint32 {
 		return nil, 0, d.fail("global section too large")
 	}
 	out = append(out, secGlobal)
 	out = appendU32(out, uint32(size))
-	out = appendU32(out, n+1)
+	out = appendU32(out, n+2)
 	out = append(out, rest...)
 	out = append(out, newGlobal...)
+	out = append(out, newCountdown...)
 	return out, uint32(total), nil
 }
 
 // appendExportSection appends the export section: the existing one
 // (content in d, possibly nil) with an export of global gidx named
 // InterruptExport added at the end.
-func appendExportSection(out []byte, d decoder, gidx uint32) ([]byte, error) {
+func appendExportSection(out []byte, d decoder, gidx, start uint32, hasStart bool) ([]byte, error) {
 	var n uint32
 	if d.b != nil {
 		var err error
@@ -193,8 +198,8 @@ func appendExportSection(out []byte, d decoder, gidx uint32) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if string(name) == InterruptExport {
-			return nil, fmt.Errorf("%w: %q", ErrExportExists, InterruptExport)
+		if string(name) == InterruptExport || string(name) == StartExport {
+			return nil, fmt.Errorf("%w: %q", ErrExportExists, name)
 		}
 		kind, err := d.readByte()
 		if err != nil {
@@ -204,31 +209,39 @@ func appendExportSection(out []byte, d decoder, gidx uint32) ([]byte, error) {
 			d.pos--
 			return nil, d.failf("unknown export kind 0x%02x", kind)
 		}
-		if err := d.skipLEB(5); err != nil {
+		idx, err := d.u32()
+		if err != nil {
 			return nil, err
+		}
+		if kind == externGlobal && idx >= gidx {
+			return nil, d.failf("export of global %d out of range (%d globals)", idx, gidx)
 		}
 	}
 	if !d.done() {
 		return nil, d.fail("export section size mismatch")
 	}
-	if n == math.MaxUint32 {
+	added := uint32(1)
+	if hasStart {
+		added++
+	}
+	if n > math.MaxUint32-added {
 		return nil, d.fail("too many exports")
 	}
-	rest := d.b[entries:]
-	entry := len(InterruptExport) + 2 + lenU32(gidx) // name size fits one byte
-	size := lenU32(n+1) + len(rest) + entry
-	if uint64(size) > math.MaxUint32 {
-		return nil, d.fail("export section too large")
-	}
 	out = append(out, secExport)
-	out = appendU32(out, uint32(size))
-	out = appendU32(out, n+1)
-	out = append(out, rest...)
-	out = append(out, byte(len(InterruptExport)))
+	out, secStart := reserveSize(out)
+	out = appendU32(out, n+added)
+	out = append(out, d.b[entries:]...)
+	out = append(out, byte(len(InterruptExport))) // names fit one byte
 	out = append(out, InterruptExport...)
 	out = append(out, externGlobal)
 	out = appendU32(out, gidx)
-	return out, nil
+	if hasStart {
+		out = append(out, byte(len(StartExport)))
+		out = append(out, StartExport...)
+		out = append(out, externFunc)
+		out = appendU32(out, start)
+	}
+	return patchSize(out, secStart)
 }
 
 // checkCustom checks that a custom section starts with a name that fits.

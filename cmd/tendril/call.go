@@ -1,0 +1,216 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/tendril-wasm/tendril/runtime"
+)
+
+// callOptions are the flags of tendril call.
+type callOptions struct {
+	input    string
+	stdin    bool
+	wasi     bool
+	config   keyValues
+	hosts    stringList
+	paths    stringList
+	timeout  time.Duration
+	maxPages uint64
+	logLevel string
+	loop     int
+	cache    string
+
+	// Derived from the flags by parseCall.
+	plugin, function string
+	set              map[string]bool // flags given on the command line
+	mounts           map[string]string
+	level            logLevel
+}
+
+// parseCall parses and checks the command line of tendril call.
+func parseCall(args []string) (*callOptions, error) {
+	o := &callOptions{config: keyValues{}, mounts: map[string]string{}, set: map[string]bool{}}
+	fs := newFlagSet("call")
+	fs.StringVar(&o.input, "input", "", "")
+	fs.BoolVar(&o.stdin, "stdin", false, "")
+	fs.BoolVar(&o.wasi, "wasi", false, "")
+	fs.Var(o.config, "config", "")
+	fs.Var(&o.hosts, "allow-host", "")
+	fs.Var(&o.paths, "allow-path", "")
+	fs.DurationVar(&o.timeout, "timeout", 0, "")
+	fs.Uint64Var(&o.maxPages, "memory-max-pages", 0, "")
+	fs.StringVar(&o.logLevel, "log-level", "warn", "")
+	fs.IntVar(&o.loop, "loop", 1, "")
+	fs.StringVar(&o.cache, "cache", "", "")
+	pos, err := parse("call", fs, args)
+	if err != nil {
+		return nil, err
+	}
+	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
+	if len(pos) != 2 {
+		return nil, usagef("call", "want a plug-in and a function, got %d arguments", len(pos))
+	}
+	o.plugin, o.function = pos[0], pos[1]
+	switch {
+	case o.set["input"] && o.stdin:
+		return nil, usagef("call", "--input and --stdin exclude each other")
+	case o.timeout < 0:
+		return nil, usagef("call", "--timeout %v is negative", o.timeout)
+	case o.set["memory-max-pages"] && (o.maxPages == 0 || o.maxPages > 65536):
+		return nil, usagef("call", "--memory-max-pages %d: want 1 to 65536", o.maxPages)
+	case o.loop < 1:
+		return nil, usagef("call", "--loop %d: want 1 or more", o.loop)
+	}
+	if o.level, err = parseLevel(o.logLevel); err != nil {
+		return nil, usagef("call", "--log-level: %v", err)
+	}
+	for _, p := range o.paths {
+		host, guest, err := parseMount(p)
+		if err != nil {
+			return nil, usagef("call", "--allow-path: %v", err)
+		}
+		o.mounts[host] = guest
+	}
+	return o, nil
+}
+
+// callCmd runs tendril call.
+func callCmd(ctx context.Context, args []string, sio stdio) error {
+	o, err := parseCall(args)
+	if err != nil {
+		return err
+	}
+	m, name, err := loadPlugin(o.plugin)
+	if err != nil {
+		return err
+	}
+	o.apply(&m)
+	input := []byte(o.input)
+	if o.stdin && sio.in != nil {
+		if input, err = io.ReadAll(sio.in); err != nil {
+			return fmt.Errorf("reading stdin: %w", err)
+		}
+	}
+	rt, err := newRuntime(ctx, o.cache, newLogger(sio.errOut, o.level))
+	if err != nil {
+		return err
+	}
+	defer rt.Close(context.WithoutCancel(ctx))
+	// Allowed paths are reached through WASI only: granting them grants it.
+	wasi := o.wasi || len(m.AllowedPaths) > 0
+	p, err := rt.Compile(ctx, m, runtime.PluginOptions{WASI: wasi, Stdout: sio.errOut, Stderr: sio.errOut, Name: name})
+	if err != nil {
+		if !wasi && errors.Is(err, runtime.ErrImport) && strings.Contains(err.Error(), "wasi_snapshot_preview1") {
+			return fmt.Errorf("%s: %w (add --wasi)", o.plugin, err)
+		}
+		return fmt.Errorf("%s: %w", o.plugin, err)
+	}
+	if !p.FunctionExists(o.function) {
+		return fmt.Errorf("plug-in %s has no function %q; it exports %s", p.Name(), o.function, exportList(p.Functions()))
+	}
+	in, err := p.Instantiate(ctx)
+	if err != nil {
+		return err
+	}
+	out := bufio.NewWriter(sio.out)
+	err = o.calls(ctx, in, input, out)
+	if ferr := out.Flush(); err == nil && ferr != nil {
+		err = fmt.Errorf("writing output: %w", ferr)
+	}
+	return err
+}
+
+// calls calls the function --loop times and writes the outputs.
+func (o *callOptions) calls(ctx context.Context, in *runtime.Instance, input []byte, out *bufio.Writer) error {
+	for range o.loop {
+		res, err := in.Call(ctx, o.function, input)
+		if err != nil {
+			return &callError{function: o.function, err: err}
+		}
+		out.Write(res) // res is valid until the next call: copy it now
+		if o.set["loop"] {
+			out.WriteByte('\n')
+		}
+	}
+	return nil
+}
+
+// newRuntime creates the runtime with a compilation cache: the one named by
+// --cache, or by default one in the user's cache directory, which is only an
+// optimisation (if it cannot be used, the runtime goes without).
+func newRuntime(ctx context.Context, cache string, logger *slog.Logger) (*runtime.Runtime, error) {
+	opts := runtime.Options{Logger: logger}
+	explicit := cache != ""
+	switch {
+	case cache == "off":
+	case explicit:
+		opts.CompilationCacheDir = cache
+	default:
+		if dir, err := os.UserCacheDir(); err == nil {
+			opts.CompilationCacheDir = filepath.Join(dir, "tendril")
+		}
+	}
+	rt, err := runtime.New(ctx, opts)
+	if err != nil && !explicit && opts.CompilationCacheDir != "" {
+		opts.CompilationCacheDir = ""
+		rt, err = runtime.New(ctx, opts)
+	}
+	return rt, err
+}
+
+// callError is a failed call. Its message leads with the function and gives
+// what the plug-in said: its error message, "exit code N", ...
+type callError struct {
+	function string
+	err      error
+}
+
+func (e *callError) Unwrap() error { return e.err }
+
+func (e *callError) Error() string {
+	var (
+		guest     *runtime.GuestError
+		exit      *runtime.ExitError
+		interrupt *runtime.InterruptError
+		trap      *runtime.TrapError
+	)
+	detail := e.err.Error()
+	switch {
+	case errors.Is(e.err, runtime.ErrBroken):
+		// A call after an exit(0), with --loop: say so as it is.
+	case errors.As(e.err, &guest):
+		detail = guest.Message
+		if detail == "" {
+			detail = fmt.Sprintf("returned %d", guest.Code)
+		}
+	case errors.As(e.err, &exit):
+		detail = fmt.Sprintf("exit code %d", exit.Code)
+	case errors.As(e.err, &interrupt):
+		detail = "interrupted: " + interrupt.Cause.Error()
+	case errors.As(e.err, &trap):
+		detail = "trap: " + trap.Err.Error()
+	}
+	return "call " + e.function + ": " + detail
+}
+
+// exportList lists function names for a message, at most a few of them.
+func exportList(names []string) string {
+	const most = 8
+	if len(names) == 0 {
+		return "no functions"
+	}
+	if len(names) > most {
+		return strings.Join(names[:most], ", ") + fmt.Sprintf(" and %d more", len(names)-most)
+	}
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,92 @@
+package main
+
+// The usage texts. doc.go repeats them (TestDocMatchesUsage checks it).
+const (
+	mainUsage = `Tendril runs WebAssembly plug-ins that speak the Extism ABI.
+
+Usage:
+
+	tendril call [flags] <plugin.wasm | manifest.json> <function>
+	tendril inspect <plugin.wasm>
+	tendril build [-o out.wasm] <plugin dir>
+	tendril version
+	tendril help [command]
+
+Run "tendril help <command>" for a command's flags.
+`
+
+	callUsage = `Usage: tendril call [flags] <plugin.wasm | manifest.json> <function>
+
+Call calls a function of a plug-in and writes its output to stdout, unchanged
+and alone. Plug-in logs, the plug-in's own WASI stdout and stderr, and errors
+go to stderr. A file ending in .json is an Extism manifest: relative paths in
+it (wasm paths, allowed_paths directories) are relative to its directory; the
+flags override its timeout and max_pages and add to its config, hosts and paths.
+Flags may come before or after the arguments; "--" ends them.
+
+Flags:
+  --input STRING         the call's input (default: empty)
+  --stdin                read the call's input from stdin
+  --wasi                 grant WASI preview1: real clocks, random numbers,
+                         stdout and stderr (both to stderr), mounted paths;
+                         plug-ins written in Go need it
+  --config KEY=VALUE     a config value the plug-in reads (repeatable)
+  --allow-host PATTERN   allow HTTP requests to hosts matching PATTERN;
+                         "*" matches any run of characters (repeatable)
+  --allow-path [ro:]HOSTDIR:GUESTDIR
+                         mount HOSTDIR at GUESTDIR, read-only with "ro:";
+                         implies --wasi (repeatable)
+  --timeout DURATION     bound each call, e.g. 100ms or 2s (default: none)
+  --memory-max-pages N   bound each linear memory to N pages of 64 KiB
+                         (default: 4096, 256 MiB)
+  --log-level LEVEL      show plug-in logs at LEVEL and above on stderr:
+                         trace, debug, info, warn, error or off (default: warn)
+  --loop N               call N times on one instance; each output is
+                         followed by a newline
+  --cache DIR            cache compiled code in DIR; "off" for no cache
+                         (default: tendril in the user's cache directory)
+
+Exit status: 0 on success; 1 when the plug-in cannot be loaded or the call
+fails (one line on stderr: the plug-in's message, "exit code N" for a WASI
+exit, "deadline exceeded" for a timeout); 2 for a usage error.
+`
+
+	inspectUsage = `Usage: tendril inspect <plugin.wasm>
+
+Inspect prints a module's imports grouped by module, its exports with their
+signatures and memories, the ABIs it uses (the Extism kernel, WASI preview1,
+host functions: imports from any other module, which an application grants
+or a manifest links) and whether it is a WASI command (_start) or reactor
+(_initialize). It compiles the module but never runs it.
+`
+
+	buildUsage = `Usage: tendril build [-o out.wasm] <plugin dir>
+
+Build compiles a plug-in written in Go with the guest kit (package pdk):
+GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared, in the plug-in's
+directory. The default output is <name of the plug-in dir>.wasm in the
+current directory; the default plug-in dir is ".".
+
+Flags:
+  -o FILE   write the module to FILE
+`
+)
+
+// usageOf returns the usage text of a command ("" for tendril itself).
+func usageOf(cmd string) (string, bool) {
+	switch cmd {
+	case "":
+		return mainUsage, true
+	case "call":
+		return callUsage, true
+	case "inspect":
+		return inspectUsage, true
+	case "build":
+		return buildUsage, true
+	case "version":
+		return "Usage: tendril version\n\nVersion prints the versions of tendril, Go and wazero.\n", true
+	case "help":
+		return "Usage: tendril help [command]\n", true
+	}
+	return "", false
+}
