@@ -63,8 +63,14 @@ type Runtime struct {
 	plugins map[*CompiledPlugin]struct{}
 }
 
+// wazeroWarmUp works around a data race in wazero v1.12.0, which fills a
+// package variable (its version string) on first use without a lock:
+// concurrent first calls to New would race on it. It holds no state of ours.
+var wazeroWarmUp sync.Once
+
 // New creates a Runtime.
 func New(ctx context.Context, opts Options) (_ *Runtime, err error) {
+	wazeroWarmUp.Do(func() { _ = wazero.NewRuntime(ctx).Close(ctx) })
 	if opts.MemoryLimitPages > 65536 {
 		return nil, fmt.Errorf("runtime: MemoryLimitPages %d is over 65536", opts.MemoryLimitPages)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 
 	"github.com/tendril-wasm/tendril/internal/guestbuild"
@@ -31,4 +32,24 @@ func buildCmd(ctx context.Context, args []string, _ stdio) error {
 		*out = filepath.Base(abs) + ".wasm"
 	}
 	return guestbuild.Build(ctx, dir, *out)
+}
+
+// buildSource builds the Go plug-in in dir into a temporary file, for call.
+func buildSource(ctx context.Context, dir string) (wasm string, cleanup func(), err error) {
+	tmp, err := os.MkdirTemp("", "tendril-build-")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup = func() { os.RemoveAll(tmp) }
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	wasm = filepath.Join(tmp, filepath.Base(abs)+".wasm")
+	if err := guestbuild.Build(ctx, dir, wasm); err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	return wasm, cleanup, nil
 }

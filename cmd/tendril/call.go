@@ -90,6 +90,16 @@ func callCmd(ctx context.Context, args []string, sio stdio) error {
 	if err != nil {
 		return err
 	}
+	if fi, err := os.Stat(o.plugin); err == nil && fi.IsDir() {
+		// A directory is a Go plug-in in source: build it, and grant it
+		// WASI, which every standard-Go guest imports.
+		wasm, cleanup, err := buildSource(ctx, o.plugin)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		o.plugin, o.wasi = wasm, true
+	}
 	m, name, err := loadPlugin(o.plugin)
 	if err != nil {
 		return err

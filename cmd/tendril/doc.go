@@ -3,7 +3,7 @@
 //
 // Usage:
 //
-//	tendril call [flags] <plugin.wasm | manifest.json> <function>
+//	tendril call [flags] <plugin.wasm | manifest.json | Go plug-in dir> <function>
 //	tendril inspect <plugin.wasm>
 //	tendril build [-o out.wasm] <plugin dir>
 //	tendril version
@@ -11,13 +11,15 @@
 //
 // # Call
 //
-//	Usage: tendril call [flags] <plugin.wasm | manifest.json> <function>
+//	Usage: tendril call [flags] <plugin.wasm | manifest.json | Go plug-in dir> <function>
 //
 //	Call calls a function of a plug-in and writes its output to stdout, unchanged
 //	and alone. Plug-in logs, the plug-in's own WASI stdout and stderr, and errors
 //	go to stderr. A file ending in .json is an Extism manifest: relative paths in
 //	it (wasm paths, allowed_paths directories) are relative to its directory; the
 //	flags override its timeout and max_pages and add to its config, hosts and paths.
+//	A directory is a Go plug-in in source: it is built (as by tendril build) and
+//	granted WASI.
 //	Flags may come before or after the arguments; "--" ends them.
 //
 //	Flags:
