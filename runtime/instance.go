@@ -14,6 +14,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
+	"github.com/tetratelabs/wazero/experimental/sysfs"
 	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/tendril-wasm/tendril/internal/wasmbin"
@@ -36,6 +37,7 @@ type Instance struct {
 	callMu sync.Mutex // held by Call; Close takes it after killing the call
 	closed bool
 	intr   interrupter
+	roots  []io.Closer // allowed_paths mounts, closed with the instance
 	stack  [1]uint64
 }
 
@@ -138,11 +140,17 @@ func (p *CompiledPlugin) moduleConfig(in *Instance) (wazero.ModuleConfig, error)
 	if len(p.manifest.AllowedPaths) > 0 {
 		fs := wazero.NewFSConfig()
 		for host, guest := range p.manifest.AllowedPaths {
-			if dir, ok := strings.CutPrefix(host, "ro:"); ok {
-				fs = fs.WithReadOnlyDirMount(dir, guest)
-				continue
+			// os.Root-based: symlinks never lead out of the directory, and
+			// "ro:" refuses every write (O_TRUNC and O_CREAT included).
+			dir, readOnly := strings.CutPrefix(host, "ro:")
+			root, err := newRootFS(dir, readOnly)
+			if err != nil {
+				return nil, fmt.Errorf("runtime: allowed_paths %q: %w", host, err)
 			}
-			fs = fs.WithDirMount(host, guest)
+			if c, ok := root.(io.Closer); ok {
+				in.roots = append(in.roots, c)
+			}
+			fs = fs.(sysfs.FSConfig).WithSysFSMount(root, guest)
 		}
 		cfg = cfg.WithFSConfig(fs)
 	}
@@ -375,6 +383,9 @@ func (in *Instance) Close(ctx context.Context) error {
 	}
 	if in.kern != nil {
 		errs = append(errs, in.kern.Close(ctx))
+	}
+	for _, r := range in.roots {
+		errs = append(errs, r.Close())
 	}
 	in.plugin.mu.Lock()
 	delete(in.plugin.instances, in)

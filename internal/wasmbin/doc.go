@@ -16,13 +16,15 @@
 // any goroutine) and the guest traps with "unreachable" at its next check;
 // setting it back to zero makes the instance usable again.
 //
-// Go cannot preempt a goroutine while it runs wazero-compiled code. A guest
-// that spins without calling the host therefore occupies its thread, and a
-// garbage collection that has to stop the world waits for it, stalling all
-// other goroutines, including the one meant to raise the flag. The checks
-// added here do not leave compiled code, so they do not lift that
-// limitation; hosts need guests to call into Go from time to time, or must
-// keep such collections from starting while guests run.
+// Go cannot preempt a goroutine while it runs wazero-compiled code, so a
+// guest that never called the host would hold up every stop-the-world
+// phase of the garbage collector, and with it the rest of the process. The
+// checks therefore also yield: every thousand checks the guest grows an
+// added empty table by zero elements, which wazero does in Go.
+//
+// InstrumentModule also turns the start function into an export, so that
+// it too runs under the host's deadline, and reports what the host needs
+// to know before instantiating the result.
 //
 // Instrument only locates instruction boundaries; it does not validate
 // modules. That is left to the runtime that compiles the result.

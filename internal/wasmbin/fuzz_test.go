@@ -31,8 +31,8 @@ func compile(r wazero.Runtime, bin []byte) (cm wazero.CompiledModule, err error)
 
 // FuzzInstrument checks that Instrument never panics, only fails with its
 // sentinel errors and never turns a module that wazero accepts into one it
-// rejects. The converse cannot be promised: an invalid module that reads
-// global N, where N is the index of the new global, becomes valid.
+// rejects. The converse cannot be promised: an invalid module that uses
+// table N, where N is the index of the added table, becomes valid.
 //
 // An input that does not start with the WebAssembly magic number is used
 // as the body of function "simd" in testdata/features.wat: mutations of

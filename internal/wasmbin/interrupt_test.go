@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"runtime"
-	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -55,12 +55,12 @@ func interruptGlobal(t *testing.T, mod api.Module) api.MutableGlobal {
 // interrupt calls fn in a goroutine, checks that it is still running
 // after 20ms, raises the flag and expects an "unreachable" trap within 2s.
 //
-// Go cannot preempt a goroutine that runs wazero-compiled code, so while
-// the guest spins (1) it needs a P of its own and (2) a garbage collection
-// that stops the world would wait for it forever, stopping this goroutine
-// too before it can raise the flag (see the package documentation). The
-// collector is therefore off while the guest runs; it stays off if the
-// test fails, since the guest may still be spinning.
+// Go cannot preempt a goroutine that runs wazero-compiled code, so the
+// guest needs a P of its own, and only the yield points let a garbage
+// collection that stops the world get past it. A goroutine therefore runs
+// the collector over and over while the guest spins: without yield points
+// the world stops for good and the test hangs; with too few, a collection
+// takes too long and the test fails.
 func interrupt(t *testing.T, mod api.Module, fn string, params ...uint64) {
 	t.Helper()
 	g := interruptGlobal(t, mod)
@@ -71,8 +71,30 @@ func interrupt(t *testing.T, mod api.Module, fn string, params ...uint64) {
 	if runtime.GOMAXPROCS(0) < 2 {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	}
-	gcPercent := debug.SetGCPercent(-1)
-	runtime.GC() // returns only once the last cycle has fully finished
+	var longestGC atomic.Int64
+	stopGC, gcStopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(gcStopped)
+		for {
+			select {
+			case <-stopGC:
+				return
+			default:
+			}
+			start := time.Now()
+			runtime.GC()
+			if d := int64(time.Since(start)); d > longestGC.Load() {
+				longestGC.Store(d)
+			}
+		}
+	}()
+	defer func() {
+		select {
+		case <-stopGC:
+		default:
+			close(stopGC)
+		}
+	}()
 	done := make(chan error, 1)
 	go func() {
 		_, err := f.Call(context.Background(), params...)
@@ -92,7 +114,11 @@ func interrupt(t *testing.T, mod api.Module, fn string, params ...uint64) {
 	case <-time.After(2 * time.Second):
 		t.Fatalf("%s was not interrupted within 2s", fn)
 	}
-	debug.SetGCPercent(gcPercent)
+	close(stopGC)
+	<-gcStopped
+	if d := time.Duration(longestGC.Load()); d > time.Second {
+		t.Fatalf("a garbage collection took %v while %s ran: too few yield points", d, fn)
+	}
 	g.Set(0)
 }
 
