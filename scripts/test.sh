@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 command -v wat2wasm >/dev/null || { echo "wat2wasm not found: apt-get install wabt" >&2; exit 1; }
 
 go vet ./...
-GOOS=wasip1 GOARCH=wasm go vet ./pdk/... ./examples/plugins/...
+GOOS=wasip1 GOARCH=wasm go vet ./pdk/... ./examples/plugins/*/
 go test -race -count=1 ./...
 (cd benchmarks && go vet ./... && go test -race -count=1 ./...)
 
@@ -18,4 +18,6 @@ fuzz FuzzHTTPRequestJSON ./kernel/
 fuzz FuzzMatchGlob ./kernel/
 fuzz FuzzParseManifest ./runtime/
 fuzz FuzzInstrument ./internal/wasmbin/
+fuzz FuzzParseObject ./pdk/internal/flatjson/
+fuzz FuzzAppendString ./pdk/internal/flatjson/
 echo "scripts/test.sh: all checks passed"
