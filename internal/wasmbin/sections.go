@@ -42,51 +42,6 @@ const (
 	externTag    = 0x04
 )
 
-// importedGlobals walks the import section, checking every import
-// descriptor, and returns how many globals it imports.
-func importedGlobals(d decoder) (uint32, error) {
-	n, err := d.u32()
-	if err != nil {
-		return 0, err
-	}
-	var globals uint32
-	for i := uint32(0); i < n; i++ {
-		if _, err := d.name(); err != nil { // module
-			return 0, err
-		}
-		if _, err := d.name(); err != nil { // field
-			return 0, err
-		}
-		kind, err := d.readByte()
-		if err != nil {
-			return 0, err
-		}
-		switch kind {
-		case externFunc:
-			err = d.skipLEB(5)
-		case externTable:
-			err = d.tableType()
-		case externMemory:
-			err = d.limits()
-		case externGlobal:
-			err = d.globalType()
-			globals++
-		case externTag:
-			err = d.tagType()
-		default:
-			d.pos--
-			err = d.failf("unknown import kind 0x%02x", kind)
-		}
-		if err != nil {
-			return 0, err
-		}
-	}
-	if !d.done() {
-		return 0, d.fail("import section size mismatch")
-	}
-	return globals, nil
-}
-
 // tableType skips a table type. wazero also accepts, and so do we, the
 // "0x40 0x00 tabletype expr" form that carries an initializer.
 func (d *decoder) tableType() error {
