@@ -74,9 +74,6 @@ func (k *Kernel) Instantiate(ctx context.Context, opts Options) (*Instance, erro
 		k:           k,
 		mod:         mod,
 		mem:         mod.Memory(),
-		alloc:       mod.ExportedFunction("alloc"),
-		free:        mod.ExportedFunction("free"),
-		length:      mod.ExportedFunction("length"),
 		config:      opts.Config,
 		maxVarBytes: opts.MaxVarBytes,
 		logger:      opts.Logger,
@@ -220,8 +217,18 @@ func (in *Instance) fail(err error) {
 	}
 }
 
-func (in *Instance) call1(ctx context.Context, f api.Function, a uint64) (uint64, error) {
+// call1 calls one of the kernel's exports from Go. The api.Function (and
+// the call stack wazero gives it, about 10 KiB) is made on first use: most
+// instances never need some of them.
+func (in *Instance) call1(ctx context.Context, f *api.Function, name string, a uint64) (uint64, error) {
+	if *f == nil {
+		*f = in.mod.ExportedFunction(name)
+	}
 	in.stack[0] = a
+	return in.callStack(ctx, *f)
+}
+
+func (in *Instance) callStack(ctx context.Context, f api.Function) (uint64, error) {
 	if err := f.CallWithStack(ctx, in.stack[:1]); err != nil {
 		return 0, err
 	}
@@ -233,7 +240,7 @@ func (in *Instance) Alloc(ctx context.Context, n uint64) (uint64, error) {
 	if n == 0 {
 		return 0, nil
 	}
-	h, err := in.call1(ctx, in.alloc, n)
+	h, err := in.call1(ctx, &in.alloc, "alloc", n)
 	if err != nil {
 		return 0, fmt.Errorf("kernel: alloc: %w", err)
 	}
@@ -245,13 +252,13 @@ func (in *Instance) Alloc(ctx context.Context, n uint64) (uint64, error) {
 
 // Free releases a block; unknown handles are ignored.
 func (in *Instance) Free(ctx context.Context, h uint64) error {
-	_, err := in.call1(ctx, in.free, h)
+	_, err := in.call1(ctx, &in.free, "free", h)
 	return err
 }
 
 // Length returns the length of a live block, or 0.
 func (in *Instance) Length(ctx context.Context, h uint64) uint64 {
-	n, err := in.call1(ctx, in.length, h)
+	n, err := in.call1(ctx, &in.length, "length", h)
 	if err != nil {
 		return 0
 	}
