@@ -764,7 +764,7 @@ func (r *abiRun) step() {
 		r.call("reset", true, 0)
 		m.output, m.outputLen, m.errH = 0, 0, 0
 		m.inputH, m.input = 0, nil // reset frees the input too
-		m.corrupt = false // the heap is empty again
+		m.corrupt = false          // the heap is empty again
 		if r.top() != heapStart {
 			r.fatalf("top = %#x after reset", r.top())
 		}

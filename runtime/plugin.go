@@ -202,7 +202,7 @@ func (p *CompiledPlugin) compileModules(ctx context.Context) error {
 			return fmt.Errorf("runtime: %s: compile: %w", mods[i].field, err)
 		}
 		mods[i].compiled = c
-		mods[i].info.Binary = nil // wazero keeps what it needs
+		mods[i].info.Binary = nil                                                      // wazero keeps what it needs
 		p.modules = append(p.modules, compiledModule{name: mods[i].name, compiled: c}) // for Close on failure
 	}
 	for i, mod := range mods {
