@@ -175,7 +175,7 @@ func (in *Instance) httpRequest(ctx context.Context, reqHandle, bodyHandle uint6
 	if in.http.headersOn {
 		h := make(map[string]string, len(resp.Header))
 		for k, v := range resp.Header {
-			h[strings.ToLower(k)] = strings.Join(v, ", ") // lower-case names, as Extism hosts give them
+			h[strings.ToLower(k)] = strings.Join(v, ",") // lower-case names, values joined with ",": as go-sdk does
 		}
 		in.http.headers, _ = json.Marshal(h)
 	}

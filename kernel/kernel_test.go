@@ -1112,7 +1112,7 @@ func TestHTTPRequest(t *testing.T) {
 			for k, v := range got {
 				lower[strings.ToLower(k)] = v
 			}
-			if lower["x-test"] != "yes" || lower["x-multi"] != "a, b" {
+			if lower["x-test"] != "yes" || lower["x-multi"] != "a,b" {
 				t.Errorf("http_headers = %v", got)
 			}
 			// Reset forgets the last response.
