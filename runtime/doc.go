@@ -26,7 +26,7 @@
 // Errors are typed: [*GuestError] (the plug-in reported a failure),
 // [*ExitError], [*TrapError], [*InterruptError], [*HostFunctionError], and the
 // sentinels [ErrBroken], [ErrClosed], [ErrFunctionNotFound],
-// [ErrOutputTooLarge], [ErrManifest], [ErrImport], plus kernel errors
+// [ErrOutputTooLarge], [ErrManifest], [ErrImport] (carried by [*ImportError]), plus kernel errors
 // (kernel.ErrHTTPNotAllowed, kernel.ErrVarLimit...). After a trap, a non-zero
 // exit, an interrupt or a host function failure the instance is broken: its
 // later calls fail at once with ErrBroken, and a pool must discard it.

@@ -82,3 +82,25 @@ func (e *HostFunctionError) Error() string {
 	return fmt.Sprintf("host function %s: %v", e.Function, e.Err)
 }
 func (e *HostFunctionError) Unwrap() error { return e.Err }
+
+// ImportError is a module of a plug-in that imports something the host does
+// not grant (or grants with another signature). errors.Is(err, ErrImport)
+// holds for it.
+type ImportError struct {
+	Field  string // the manifest's module, e.g. "wasm[0]"
+	Kind   string // "function", "memory", "table", "global" or "tag"
+	Module string // the import's module, e.g. "wasi_snapshot_preview1"
+	Name   string // the import's name
+	Reason string
+}
+
+func (e *ImportError) Error() string {
+	return fmt.Sprintf("%v: %s imports %s %s.%s: %s", ErrImport, e.Field, e.Kind, e.Module, e.Name, e.Reason)
+}
+
+// Is reports whether target is ErrImport.
+func (e *ImportError) Is(target error) bool { return target == ErrImport }
+
+// WASI reports whether the missing import is WASI's: granting
+// PluginOptions.WASI would satisfy it.
+func (e *ImportError) WASI() bool { return e.Module == "wasi_snapshot_preview1" }

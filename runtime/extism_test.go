@@ -826,6 +826,10 @@ func TestWASINotGranted(t *testing.T) {
 	_, err := rt.Compile(context.Background(), extismManifest(t, "config.wasm"), runtime.PluginOptions{})
 	errorIs(t, err, runtime.ErrImport)
 	errorContains(t, err, "wasi_snapshot_preview1", "WASI")
+	var ie *runtime.ImportError
+	if !errors.As(err, &ie) || !ie.WASI() || ie.Kind != "function" || ie.Field != "wasm[0]" {
+		t.Fatalf("want an *ImportError for a WASI function of wasm[0], got %#v", ie)
+	}
 }
 
 func TestClose(t *testing.T) {

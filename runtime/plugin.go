@@ -191,8 +191,8 @@ func (p *CompiledPlugin) compileModules(ctx context.Context) error {
 				continue
 			}
 			if im.Kind != wasmbin.KindFunc {
-				return fmt.Errorf("%w: %s imports %s %s.%s, which no module of the manifest provides (the host provides functions only)",
-					ErrImport, mod.field, im.Kind, im.Module, im.Name)
+				return &ImportError{Field: mod.field, Kind: im.Kind.String(), Module: im.Module, Name: im.Name,
+					Reason: "no module of the manifest provides it (the host provides functions only)"}
 			}
 		}
 	}
@@ -211,15 +211,17 @@ func (p *CompiledPlugin) compileModules(ctx context.Context) error {
 			if j, ok := byName[ns]; ok && j != i {
 				ex, ok := mods[j].compiled.ExportedFunctions()[name]
 				if !ok {
-					return fmt.Errorf("%w: %s imports %s.%s, which module %q does not export", ErrImport, mod.field, ns, name, ns)
+					return &ImportError{Field: mod.field, Kind: "function", Module: ns, Name: name,
+						Reason: fmt.Sprintf("module %q does not export it", ns)}
 				}
 				if !sameSig(ex, f) {
-					return fmt.Errorf("%w: %s imports %s.%s with another signature", ErrImport, mod.field, ns, name)
+					return &ImportError{Field: mod.field, Kind: "function", Module: ns, Name: name,
+						Reason: fmt.Sprintf("module %q exports it with another signature", ns)}
 				}
 				continue
 			}
 			if err := p.checkImport(ns, name, f); err != nil {
-				return fmt.Errorf("%w: %s imports %s.%s: %v", ErrImport, mod.field, ns, name, err)
+				return &ImportError{Field: mod.field, Kind: "function", Module: ns, Name: name, Reason: err.Error()}
 			}
 		}
 	}

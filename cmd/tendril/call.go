@@ -120,7 +120,8 @@ func callCmd(ctx context.Context, args []string, sio stdio) error {
 	wasi := o.wasi || len(m.AllowedPaths) > 0
 	p, err := rt.Compile(ctx, m, runtime.PluginOptions{WASI: wasi, Stdout: sio.errOut, Stderr: sio.errOut, Name: name})
 	if err != nil {
-		if !wasi && errors.Is(err, runtime.ErrImport) && strings.Contains(err.Error(), "wasi_snapshot_preview1") {
+		var ie *runtime.ImportError
+		if !wasi && errors.As(err, &ie) && ie.WASI() {
 			return fmt.Errorf("%s: %w (add --wasi)", o.plugin, err)
 		}
 		return fmt.Errorf("%s: %w", o.plugin, err)
