@@ -54,7 +54,7 @@ type Instance struct {
 
 	config      map[string]string
 	maxVarBytes int64
-	vars        map[string][]byte
+	vars        map[string]*varValue
 	varBytes    int64
 	logger      *slog.Logger
 	http        httpState

@@ -12,7 +12,7 @@ func (in *Instance) hostVarGet(ctx context.Context, stack []uint64) {
 		return
 	}
 	if v, ok := in.vars[string(key)]; ok {
-		stack[0] = in.writeOrFail(ctx, v)
+		stack[0] = in.writeOrFail(ctx, v.b)
 	}
 }
 
@@ -31,9 +31,34 @@ func (in *Instance) hostVarSet(ctx context.Context, stack []uint64) {
 		in.fail(fmt.Errorf("kernel: var_set: value: %w", err))
 		return
 	}
-	if err := in.SetVar(string(key), val); err != nil {
+	if err := in.setVar(key, val); err != nil {
 		in.fail(err)
 	}
+}
+
+// varValue is a var's value; the map holds pointers so that a var can be
+// updated in place, without allocating, by a plug-in that sets it every call.
+type varValue struct{ b []byte }
+
+// setVar is SetVar for a key the plug-in passed: an existing var is updated
+// in place when its buffer fits the new value (and is not much larger, so
+// that retained capacity stays within the bound's order).
+func (in *Instance) setVar(key, val []byte) error {
+	v, ok := in.vars[string(key)]
+	if !ok || len(val) == 0 {
+		return in.SetVar(string(key), val)
+	}
+	size := in.varBytes - int64(len(v.b)) + int64(len(val))
+	if in.maxVarBytes < 0 || size > in.maxVarBytes {
+		return fmt.Errorf("%w: %q would bring them to %d bytes (limit %d)", ErrVarLimit, key, size, max(in.maxVarBytes, 0))
+	}
+	if cap(v.b) >= len(val) && cap(v.b) <= 2*len(val)+64 {
+		v.b = append(v.b[:0], val...)
+	} else {
+		v.b = append([]byte(nil), val...)
+	}
+	in.varBytes = size
+	return nil
 }
 
 // varOverhead is roughly what one var costs the host beyond its bytes (map
@@ -47,14 +72,14 @@ func (in *Instance) Var(key string) []byte {
 	if !ok {
 		return nil
 	}
-	return append([]byte{}, v...)
+	return append([]byte{}, v.b...)
 }
 
 // Vars returns a copy of all vars.
 func (in *Instance) Vars() map[string][]byte {
 	out := make(map[string][]byte, len(in.vars))
 	for k, v := range in.vars {
-		out[k] = append([]byte{}, v...)
+		out[k] = append([]byte{}, v.b...)
 	}
 	return out
 }
@@ -68,7 +93,7 @@ func (in *Instance) SetVar(key string, val []byte) error {
 	}
 	size := in.varBytes + int64(len(key)) + int64(len(val))
 	if old, ok := in.vars[key]; ok {
-		size -= int64(len(key)) + int64(len(old))
+		size -= int64(len(key)) + int64(len(old.b))
 	}
 	if _, ok := in.vars[key]; !ok && len(in.vars) >= int(max(in.maxVarBytes/varOverhead, 16)) {
 		return fmt.Errorf("%w: more than %d vars", ErrVarLimit, len(in.vars))
@@ -77,16 +102,16 @@ func (in *Instance) SetVar(key string, val []byte) error {
 		return fmt.Errorf("%w: %q would bring them to %d bytes (limit %d)", ErrVarLimit, key, size, max(in.maxVarBytes, 0))
 	}
 	if in.vars == nil {
-		in.vars = map[string][]byte{}
+		in.vars = map[string]*varValue{}
 	}
-	in.vars[key] = append([]byte{}, val...)
+	in.vars[key] = &varValue{b: append([]byte{}, val...)}
 	in.varBytes = size
 	return nil
 }
 
 func (in *Instance) deleteVar(key string) {
 	if old, ok := in.vars[key]; ok {
-		in.varBytes -= int64(len(key)) + int64(len(old))
+		in.varBytes -= int64(len(key)) + int64(len(old.b))
 		delete(in.vars, key)
 	}
 }
