@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -42,7 +41,6 @@ type Instance struct {
 }
 
 type export struct {
-	name    string
 	fn      api.Function
 	results int
 }
@@ -130,7 +128,7 @@ func (p *CompiledPlugin) Instantiate(ctx context.Context) (_ *Instance, err erro
 
 // moduleConfig is the wazero configuration of one module of an instance.
 func (p *CompiledPlugin) moduleConfig(in *Instance) (wazero.ModuleConfig, error) {
-	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions().WithRandSource(rand.Reader)
+	cfg := p.baseConfig
 	if !p.opts.WASI {
 		return cfg, nil
 	}
@@ -294,7 +292,7 @@ func (in *Instance) export(name string) (*export, error) {
 		return nil, fmt.Errorf("%w: %q has signature %v -> %v; plug-in functions take nothing and return nothing or an i32",
 			ErrFunctionNotFound, name, def.ParamTypes(), def.ResultTypes())
 	}
-	e := &export{name: name, fn: f, results: len(def.ResultTypes())}
+	e := &export{fn: f, results: len(def.ResultTypes())}
 	in.funcs[name] = e
 	return e, nil
 }

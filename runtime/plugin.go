@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -47,6 +48,10 @@ type CompiledPlugin struct {
 	maxOut   int64
 	timeout  time.Duration
 	logger   *slog.Logger
+	// baseConfig is every module's wazero configuration without WASI:
+	// anonymous, no start function (start-up runs under the deadline), and a
+	// rand source that needs no seeding. Immutable, so shared by instances.
+	baseConfig wazero.ModuleConfig
 
 	mu        sync.Mutex
 	closed    bool
@@ -89,6 +94,7 @@ func (r *Runtime) Compile(ctx context.Context, m Manifest, opts PluginOptions) (
 		p.name = defaultName(m.Wasm[m.mainIndex()])
 	}
 	p.logger = r.opts.Logger.With("plugin", p.name)
+	p.baseConfig = wazero.NewModuleConfig().WithName("").WithStartFunctions().WithRandSource(rand.Reader)
 	if err := r.track(p); err != nil {
 		return nil, err
 	}
@@ -138,7 +144,6 @@ func (p *CompiledPlugin) buildHostModules(ctx context.Context) error {
 		p.hostMods = append(p.hostMods, mod)
 		p.resolve[ns] = mod
 	}
-	p.resolve[kernel.ModuleName] = nil // per instance
 	if p.opts.WASI {
 		p.resolve["wasi_snapshot_preview1"] = p.rt.wasi
 	}
