@@ -5,6 +5,9 @@ import (
 	"fmt"
 )
 
+// ModuleName is the import module under which plug-ins find the kernel.
+const ModuleName = "extism:host/env"
+
 var (
 	// ErrOutOfMemory: the kernel's memory could not grow to hold a block.
 	ErrOutOfMemory = errors.New("kernel: out of memory")
@@ -20,17 +23,11 @@ var (
 	ErrHTTPRequest = errors.New("kernel: HTTP request failed")
 )
 
-// faultFuncs names the ABI functions by the fault code kernel.wat records.
-var faultFuncs = [...]string{
-	1: "load_u8",
-	2: "load_u64",
-	3: "store_u8",
-	4: "store_u64",
-	5: "input_load_u8",
-	6: "input_load_u64",
-	7: "output_set",
-	8: "error_set",
-}
+// Defaults the runtime applies when a manifest leaves a bound unset.
+const (
+	DefaultMaxVarBytes          = 1 << 20  // 1 MiB of keys and values
+	DefaultMaxHTTPResponseBytes = 50 << 20 // 50 MiB
+)
 
 // FaultError reports an offset the kernel rejected: outside the heap, past the
 // input, or not a live block. The plug-in trapped at that call.

@@ -1,43 +1,35 @@
 package kernel_test
 
 import (
-	"context"
+	"errors"
 	"fmt"
-
-	"github.com/tetratelabs/wazero"
+	"log/slog"
+	"os"
 
 	"github.com/tendril-wasm/tendril/kernel"
 )
 
-// A host drives one call through a kernel instance: Reset with the input,
-// let the guest work (here the host calls the kernel's exports itself, as a
-// guest would through its extism:host/env imports), then read the output.
-func Example() {
-	ctx := context.Background()
-	r := wazero.NewRuntime(ctx)
-	defer r.Close(ctx)
+// A plug-in's trace logs print as TRACE with ReplaceLevel.
+func ExampleReplaceLevel() {
+	h := slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		Level: kernel.LevelTrace,
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey && len(groups) == 0 {
+				return slog.Attr{} // stable output for the example
+			}
+			return kernel.ReplaceLevel(groups, a)
+		},
+	})
+	slog.New(h).Log(nil, kernel.LevelTrace, "entering count_vowels", "plugin", "vowels")
+	// Output: level=TRACE msg="entering count_vowels" plugin=vowels
+}
 
-	k, err := kernel.New(ctx, r)
-	if err != nil {
-		panic(err)
+// A call that failed because the plug-in passed a bad offset wraps a *FaultError.
+func ExampleFaultError() {
+	var err error = fmt.Errorf("count_vowels: trap: %w", &kernel.FaultError{Function: "load_u64", Offset: 0x10000})
+	var fe *kernel.FaultError
+	if errors.As(err, &fe) {
+		fmt.Println(fe.Function, fe.Offset)
 	}
-	in, err := k.Instantiate(ctx, kernel.Options{Config: map[string]string{"greeting": "hello"}})
-	if err != nil {
-		panic(err)
-	}
-	defer in.Close(ctx)
-
-	if err := in.Reset([]byte("world")); err != nil {
-		panic(err)
-	}
-	abi := in.Module()
-	n, _ := abi.ExportedFunction("input_length").Call(ctx)
-	first, _ := abi.ExportedFunction("input_load_u8").Call(ctx, 0)
-
-	out, _ := in.Write(ctx, []byte(fmt.Sprintf("%d bytes, first %q", n[0], rune(first[0]))))
-	if _, err := abi.ExportedFunction("output_set").Call(ctx, out, in.Length(ctx, out)); err != nil {
-		panic(err)
-	}
-	fmt.Println(string(in.Output()))
-	// Output: 5 bytes, first 'w'
+	// Output: load_u64 65536
 }

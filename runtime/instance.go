@@ -16,6 +16,8 @@ import (
 	"github.com/tetratelabs/wazero/experimental/sysfs"
 	"github.com/tetratelabs/wazero/sys"
 
+	"github.com/tendril-wasm/tendril/internal/kern"
+	"github.com/tendril-wasm/tendril/internal/rootfs"
 	"github.com/tendril-wasm/tendril/internal/wasmbin"
 	"github.com/tendril-wasm/tendril/kernel"
 )
@@ -25,7 +27,7 @@ import (
 // of instances serves concurrent callers).
 type Instance struct {
 	plugin *CompiledPlugin
-	kern   *kernel.Instance
+	kern   *kern.Instance
 	mods   []api.Module // linked modules then main
 	main   api.Module
 	funcs  map[string]*export
@@ -64,7 +66,7 @@ func (p *CompiledPlugin) Instantiate(ctx context.Context) (_ *Instance, err erro
 		}
 	}()
 	ctx = experimental.WithMemoryAllocator(ctx, limitAllocator{limit: p.limit})
-	kopts := kernel.Options{
+	kopts := kern.Options{
 		Config:              p.manifest.Config,
 		AllowedHosts:        p.manifest.AllowedHosts,
 		HTTPClient:          p.rt.opts.HTTPClient,
@@ -141,7 +143,7 @@ func (p *CompiledPlugin) moduleConfig(in *Instance) (wazero.ModuleConfig, error)
 			// os.Root-based: symlinks never lead out of the directory, and
 			// "ro:" refuses every write (O_TRUNC and O_CREAT included).
 			dir, readOnly := strings.CutPrefix(host, "ro:")
-			root, err := newRootFS(dir, readOnly)
+			root, err := rootfs.New(dir, readOnly)
 			if err != nil {
 				return nil, fmt.Errorf("runtime: allowed_paths %q: %w", host, err)
 			}

@@ -13,7 +13,7 @@ import (
 	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
-	"github.com/tendril-wasm/tendril/kernel"
+	"github.com/tendril-wasm/tendril/internal/kern"
 )
 
 // Defaults applied when an Options or Manifest field is zero.
@@ -50,7 +50,7 @@ type Options struct {
 // every CompiledPlugin and Instance it made. It is safe for concurrent use.
 type Runtime struct {
 	wz     wazero.Runtime
-	kernel *kernel.Kernel
+	kernel *kern.Kernel
 	wasi   api.Module
 	opts   Options
 	cache  wazero.CompilationCache
@@ -105,7 +105,7 @@ func New(ctx context.Context, opts Options) (_ *Runtime, err error) {
 			_ = r.Close(ctx)
 		}
 	}()
-	if r.kernel, err = kernel.New(ctx, r.wz); err != nil {
+	if r.kernel, err = kern.New(ctx, r.wz); err != nil {
 		return nil, err
 	}
 	wasi, err := wasi_snapshot_preview1.NewBuilder(r.wz).Compile(ctx)

@@ -13,9 +13,9 @@ go test -race -count=1 ./...
 (cd benchmarks && go vet ./... && go test -race -count=1 ./...)
 
 fuzz() { go test -run '^$' -fuzz "^$1\$" -fuzztime "${FUZZTIME:-5s}" "$2"; }
-fuzz FuzzKernelABI ./kernel/
-fuzz FuzzHTTPRequestJSON ./kernel/
-fuzz FuzzMatchGlob ./kernel/
+fuzz FuzzKernelABI ./internal/kern/
+fuzz FuzzHTTPRequestJSON ./internal/kern/
+fuzz FuzzMatchGlob ./internal/kern/
 fuzz FuzzParseManifest ./runtime/
 fuzz FuzzInstrument ./internal/wasmbin/
 fuzz FuzzParseObject ./pdk/internal/flatjson/

@@ -12,6 +12,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 
+	"github.com/tendril-wasm/tendril/internal/kern"
 	"github.com/tendril-wasm/tendril/kernel"
 )
 
@@ -40,7 +41,7 @@ func inspectCmd(ctx context.Context, args []string, sio stdio) error {
 	if err != nil {
 		return fmt.Errorf("inspect %s: invalid WebAssembly module: %w", path, err)
 	}
-	k, err := kernel.New(ctx, r)
+	k, err := kern.New(ctx, r)
 	if err != nil {
 		return err
 	}

@@ -47,15 +47,10 @@ func newLogger(w io.Writer, l logLevel) *slog.Logger {
 			if len(groups) > 0 {
 				return a
 			}
-			switch a.Key {
-			case slog.TimeKey:
+			if a.Key == slog.TimeKey {
 				return slog.Attr{}
-			case slog.LevelKey:
-				if lv, ok := a.Value.Any().(slog.Level); ok && lv == kernel.LevelTrace {
-					return slog.String(slog.LevelKey, "TRACE")
-				}
 			}
-			return a
+			return kernel.ReplaceLevel(groups, a)
 		},
 	}))
 }

@@ -1,4 +1,4 @@
-package kernel_test
+package kern_test
 
 import (
 	"bytes"
@@ -24,7 +24,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 
-	"github.com/tendril-wasm/tendril/kernel"
+	kernel "github.com/tendril-wasm/tendril/internal/kern"
 )
 
 // The kernel's memory layout, from kernel.wat. The tests read it directly to

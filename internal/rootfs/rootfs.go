@@ -1,4 +1,4 @@
-package runtime
+package rootfs
 
 import (
 	"errors"
@@ -15,7 +15,7 @@ import (
 	"github.com/tetratelabs/wazero/sys"
 )
 
-// newRootFS returns a wazero file system for the host directory dir, built on
+// New returns a wazero file system for the host directory dir, built on
 // an [os.Root]: every operation, including the resolution of symbolic links
 // met on the way, is confined to dir by the operating system (openat and
 // friends, one path component at a time), so a plug-in cannot reach outside
@@ -32,7 +32,7 @@ import (
 // releases the directory's descriptor (files already open stay usable) and
 // makes every later path operation fail with EBADF. Without Close the
 // descriptor is released when the file system is garbage collected.
-func newRootFS(dir string, readOnly bool) (experimentalsys.FS, error) {
+func New(dir string, readOnly bool) (experimentalsys.FS, error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, err

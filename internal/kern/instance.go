@@ -1,4 +1,4 @@
-package kernel
+package kern
 
 import (
 	"context"
@@ -9,12 +9,14 @@ import (
 
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
+
+	"github.com/tendril-wasm/tendril/kernel"
 )
 
 // Defaults applied when an Options field is zero.
 const (
-	DefaultMaxVarBytes          = 1 << 20  // 1 MiB of keys and values
-	DefaultMaxHTTPResponseBytes = 50 << 20 // 50 MiB
+	DefaultMaxVarBytes          = kernel.DefaultMaxVarBytes
+	DefaultMaxHTTPResponseBytes = kernel.DefaultMaxHTTPResponseBytes
 )
 
 // Options configure one kernel instance. The zero value means: no config, 1 MiB

@@ -1,4 +1,4 @@
-package kernel_test
+package kern_test
 
 import (
 	"bytes"
@@ -24,7 +24,7 @@ import (
 
 	"github.com/tetratelabs/wazero/experimental"
 
-	"github.com/tendril-wasm/tendril/kernel"
+	kernel "github.com/tendril-wasm/tendril/internal/kern"
 )
 
 // Run each target locally for a minute, in CI for a few seconds:

@@ -1,4 +1,4 @@
-package kernel
+package kern
 
 import (
 	"context"
@@ -10,10 +10,12 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
+
+	"github.com/tendril-wasm/tendril/kernel"
 )
 
-// ModuleName is the import module under which plug-ins find the kernel.
-const ModuleName = "extism:host/env"
+// ModuleName is kernel.ModuleName.
+const ModuleName = kernel.ModuleName
 
 // hostModuleName is where the kernel's wasm finds its Go half. Plug-ins cannot
 // import it: it is instantiated anonymously and resolved only for the kernel.

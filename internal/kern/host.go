@@ -1,4 +1,4 @@
-package kernel
+package kern
 
 import (
 	"context"
@@ -8,10 +8,12 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+
+	"github.com/tendril-wasm/tendril/kernel"
 )
 
-// LevelTrace is the slog level of the plug-in's trace logs (below Debug).
-const LevelTrace = slog.Level(-8)
+// LevelTrace is kernel.LevelTrace.
+const LevelTrace = kernel.LevelTrace
 
 // logLevels maps the ABI's levels (0 trace .. 4 error) to slog's.
 var logLevels = [...]slog.Level{LevelTrace, slog.LevelDebug, slog.LevelInfo, slog.LevelWarn, slog.LevelError}

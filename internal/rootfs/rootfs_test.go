@@ -1,4 +1,4 @@
-package runtime
+package rootfs
 
 import (
 	"context"
@@ -209,7 +209,7 @@ func rfsSnapshot(t *testing.T, dir string, skip func(rel string) bool) map[strin
 
 func newTestRootFS(t *testing.T, dir string, readOnly bool) experimentalsys.FS {
 	t.Helper()
-	fsys, err := newRootFS(dir, readOnly)
+	fsys, err := New(dir, readOnly)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1021,17 +1021,17 @@ func TestRootFSReadOnly(t *testing.T) {
 // TestRootFSNewRootFS covers the constructor.
 func TestRootFSNewRootFS(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := newRootFS(filepath.Join(dir, "missing"), false); err == nil {
+	if _, err := New(filepath.Join(dir, "missing"), false); err == nil {
 		t.Error("newRootFS of a missing directory succeeded")
 	}
 	file := filepath.Join(dir, "file")
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := newRootFS(file, false); err == nil {
+	if _, err := New(file, false); err == nil {
 		t.Error("newRootFS of a file succeeded")
 	}
-	fsys, err := newRootFS(dir, false)
+	fsys, err := New(dir, false)
 	if err != nil {
 		t.Fatal(err)
 	}
