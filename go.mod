@@ -3,10 +3,13 @@ module github.com/tendril-wasm/tendril
 go 1.25.0
 
 require (
+	github.com/stretchr/testify v1.9.0
+	github.com/tetratelabs/wazero v1.12.0
+)
+
+require (
 	github.com/davecgh/go-spew v1.1.1 // indirect
 	github.com/pmezard/go-difflib v1.0.0 // indirect
-	github.com/stretchr/testify v1.9.0 // indirect
-	github.com/tetratelabs/wazero v1.12.0 // indirect
 	golang.org/x/sys v0.44.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )

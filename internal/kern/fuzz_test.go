@@ -92,6 +92,9 @@ var specialArgs = []uint64{
 	math.MaxUint64 - 135, math.MaxUint64 - 7, math.MaxUint64,
 }
 
+// allocScan is how many blocks alloc's first fit looks at (kernel.wat).
+const allocScan = 1024
+
 const (
 	abiMemLimit  = 8 * 65536 // bytes the fuzzed kernel's memory may reach
 	abiMaxVars   = 64
@@ -227,6 +230,9 @@ type abiModel struct {
 	corrupt   bool // the guest overwrote a block header: the heap is no longer checkable
 	handles   []uint64
 	vars      map[string]string
+	// what this call logged, against the per-call caps
+	logBytes, logRecords int
+	logTruncated         bool
 }
 
 func (m *abiModel) addHandle(h uint64) {
@@ -264,7 +270,10 @@ func (r *abiRun) memory() []byte {
 func le32(b []byte, off uint64) uint64 { return uint64(binary.LittleEndian.Uint32(b[off:])) }
 func le64(b []byte, off uint64) uint64 { return binary.LittleEndian.Uint64(b[off:]) }
 
-type heapBlock struct{ h, cap, len uint64 }
+type heapBlock struct {
+	h, cap, len uint64
+	prevFree    bool // the header's flag: the block right below is free
+}
 
 // walkHeap lists the blocks from the heap start to top; it fails when the
 // headers do not tile the heap exactly.
@@ -274,7 +283,11 @@ func walkHeap(b []byte, top uint64) ([]heapBlock, error) {
 		if top-pos < 8 {
 			return blocks, fmt.Errorf("a header at %#x crosses top %#x", pos, top)
 		}
-		blk := heapBlock{h: pos + 8, cap: le32(b, pos), len: le32(b, pos+4)}
+		capw := le32(b, pos)
+		blk := heapBlock{h: pos + 8, cap: capw &^ 7, len: le32(b, pos+4), prevFree: capw&1 != 0}
+		if capw&6 != 0 {
+			return blocks, fmt.Errorf("block %#x: header %#x has unknown flags", blk.h, capw)
+		}
 		blocks = append(blocks, blk)
 		pos += 8 + blk.cap
 		if pos > top {
@@ -285,19 +298,17 @@ func walkHeap(b []byte, top uint64) ([]heapBlock, error) {
 }
 
 // refLength is kernel.wat's length, written again in Go; it is defined on any
-// memory state, corrupted headers included.
+// memory state, corrupted headers included: an O(1) check of the header,
+// which keeps the block inside the heap below top.
 func refLength(b []byte, top, h uint64) uint64 {
-	if h < firstHandle || h >= top {
+	if h < firstHandle || h > top || h%8 != 0 {
 		return 0
 	}
-	for pos := uint64(firstHandle); ; pos += le32(b, pos-8) + 8 {
-		if pos >= h {
-			if pos == h {
-				return le32(b, pos-4)
-			}
-			return 0
-		}
+	c, n := le32(b, h-8)&^7, le32(b, h-4)
+	if n > c || c > top-h {
+		return 0
 	}
+	return n
 }
 
 // refRead is what Instance.Read must return: the bytes of a block or !ok.
@@ -518,8 +529,8 @@ func (r *abiRun) step() {
 		b = r.memory()
 		if h == 0 {
 			fits := false
-			for _, blk := range blocks {
-				fits = fits || (blk.len == 0 && blk.cap >= need)
+			for i, blk := range blocks {
+				fits = fits || (i < allocScan && blk.len == 0 && blk.cap >= need)
 			}
 			if fits || (top+8+need+65535)&^65535 <= abiMemLimit {
 				r.fatalf("alloc(%d) = 0 though the block fits (top %#x, limit %#x)", n, top, abiMemLimit)
@@ -556,11 +567,7 @@ func (r *abiRun) step() {
 	case opLengthUnsafe:
 		h := r.arg()
 		got, _ := r.call("length_unsafe", true, 0, h)
-		want := uint64(0)
-		if h >= firstHandle && h <= top {
-			want = le32(b, h-4)
-		}
-		if got != want {
+		if want := refLength(b, top, h); got != want {
 			r.fatalf("length_unsafe(%#x) = %d, want %d", h, got, want)
 		}
 	case opLoadU8, opLoadU64:
@@ -750,11 +757,25 @@ func (r *abiRun) step() {
 		level := int(r.prog.byte() % 5)
 		h := r.arg()
 		want, ok := refRead(b, top, h)
-		want = bytes.Clone(want)
+		want = bytes.Clone(want[:min(len(want), kernel.MaxLogMessage)])
 		r.call([]string{"log_trace", "log_debug", "log_info", "log_warn", "log_error"}[level], true, 0, h)
 		recs := r.fx.log.take()
-		if !ok && len(recs) != 0 || ok && (len(recs) != 1 || recs[0].Message != string(want)) {
-			r.fatalf("log(%#x) recorded %v, want %q (%v)", h, recs, want, ok)
+		switch {
+		case !ok || m.logTruncated:
+			if len(recs) != 0 {
+				r.fatalf("log(%#x) recorded %v, want nothing", h, recs)
+			}
+		case m.logBytes+len(want) > kernel.DefaultMaxLogBytes || m.logRecords >= kernel.DefaultMaxLogRecords:
+			m.logTruncated = true
+			if len(recs) != 1 || !strings.Contains(recs[0].Message, "truncated") {
+				r.fatalf("log(%#x) over the call's cap recorded %v, want one warning", h, recs)
+			}
+		default:
+			m.logBytes += len(want)
+			m.logRecords++
+			if len(recs) != 1 || recs[0].Message != string(want) {
+				r.fatalf("log(%#x) recorded %v, want %q", h, recs, want)
+			}
 		}
 	case opGetLogLevel:
 		if got, _ := r.call("get_log_level", true, 0); got != 0 {
@@ -885,8 +906,8 @@ func coverageHints(b []byte, top uint64, m *abiModel) {
 		hintSink += 6
 	}
 	// The free blocks as alloc's first fit sees them.
-	for pos := uint64(firstHandle); pos < top; pos += le32(b, pos-8) + 8 {
-		capacity, free := le32(b, pos-8), le32(b, pos-4) == 0
+	for pos, i := uint64(firstHandle), 0; pos < top && i < 2*allocScan; pos, i = pos+le32(b, pos-8)&^7+8, i+1 {
+		capacity, free := le32(b, pos-8)&^7, le32(b, pos-4) == 0
 		switch {
 		case capacity <= top-pos && !free:
 			hintSink += 7
@@ -958,10 +979,20 @@ func (r *abiRun) check() {
 		if blk.cap%8 != 0 || blk.len > blk.cap || blk.cap == 0 {
 			r.fatalf("block %#x: cap %d len %d", blk.h, blk.cap, blk.len)
 		}
+		prevFree := i > 0 && blocks[i-1].len == 0
+		if blk.prevFree != prevFree {
+			r.fatalf("block %#x: header says the block below is free: %v, want %v", blk.h, blk.prevFree, prevFree)
+		}
 		if blk.len == 0 {
 			free += blk.cap
 			if i == len(blocks)-1 {
 				r.fatalf("the last block %#x is free: its space was not given back", blk.h)
+			}
+			if prevFree {
+				r.fatalf("blocks %#x and %#x are both free: free did not merge them", blocks[i-1].h, blk.h)
+			}
+			if le32(b, blk.h+blk.cap-4) != blk.cap {
+				r.fatalf("free block %#x does not end with its capacity", blk.h)
 			}
 		}
 	}
@@ -1054,6 +1085,17 @@ func kernelABISeeds() []abiSeed {
 			op(opHostReset).op(opInputLoadU8, small(2))},
 		allocSplitWraparoundSeed(),
 		allocSplitPastTopSeed(),
+		// Issue 12: forged headers must not reach past top or make a call walk.
+		{"forged length past top", []byte("previous input, longer than this block"), p.
+			op(opReset).op(opAlloc, small(16)).
+			op(opStoreU64, hnd(1, -8), raw(0xFFFF<<32|16)).op(opLength, hnd(1, 0)).op(opLengthUnsafe, hnd(1, 0)).
+			op(opHostRead, hnd(1, 0)).op(opLog, logLevel(2), hnd(1, 0)).op(opVarSet, hnd(1, 0), hnd(1, 0)).
+			op(opStoreU64, hnd(1, -8), raw(0x100<<32|0x100)).op(opLength, hnd(1, 0)).op(opErrorSet, hnd(1, 0))},
+		{"forged free neighbours", []byte("in"), p.
+			op(opAlloc, small(24)).op(opAlloc, small(24)).op(opAlloc, small(24)).op(opAlloc, small(24)).
+			op(opFree, hnd(1, 0)).op(opFree, hnd(3, 0)).op(opFree, hnd(2, 0)).
+			op(opStoreU64, hnd(4, -8), raw(24<<32|25)).op(opStoreU64, hnd(4, -16), raw(0xFFFFFFF8)).
+			op(opFree, hnd(4, 0)).op(opAlloc, small(8)).op(opAlloc, small(200)).op(opMemoryBytes)},
 	}
 	return seeds
 }
