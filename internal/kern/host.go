@@ -61,12 +61,52 @@ func (in *Instance) hostLog(ctx context.Context, stack []uint64) {
 	if level >= uint32(len(logLevels)) || !in.logger.Enabled(ctx, logLevels[level]) {
 		return
 	}
+	if in.logs.truncated {
+		return // over this call's cap: dropped without reading the message
+	}
 	msg, err := in.Read(ctx, stack[1])
 	if err != nil {
 		return
 	}
+	if len(msg) > MaxLogMessage {
+		msg = msg[:MaxLogMessage]
+	}
+	if in.logs.records >= in.logs.maxRecords || in.logs.bytes+int64(len(msg)) > in.logs.maxBytes {
+		in.logs.truncated = true
+		in.logger.LogAttrs(ctx, slog.LevelWarn, "kernel: plug-in logs truncated for the rest of this call",
+			slog.Int("max_records", in.logs.maxRecords), slog.Int64("max_bytes", in.logs.maxBytes))
+		return
+	}
+	in.logs.records++
+	in.logs.bytes += int64(len(msg))
 	in.logger.Log(ctx, logLevels[level], string(msg))
 }
+
+// MaxLogMessage bounds one log record: a longer message is cut to its
+// first MaxLogMessage bytes.
+const MaxLogMessage = 64 << 10
+
+// logBudget is what a plug-in may still log during the current call.
+type logBudget struct {
+	maxRecords int
+	maxBytes   int64
+	records    int
+	bytes      int64
+	truncated  bool
+}
+
+func (l *logBudget) init(opts Options) {
+	l.maxRecords, l.maxBytes = opts.MaxLogRecords, opts.MaxLogBytes
+	if l.maxRecords == 0 {
+		l.maxRecords = DefaultMaxLogRecords
+	}
+	if l.maxBytes == 0 {
+		l.maxBytes = DefaultMaxLogBytes
+	}
+	l.maxRecords, l.maxBytes = max(l.maxRecords, 0), max(l.maxBytes, 0)
+}
+
+func (l *logBudget) reset() { l.records, l.bytes, l.truncated = 0, 0, false }
 
 func (in *Instance) hostGetLogLevel(ctx context.Context, stack []uint64) {
 	stack[0] = math.MaxInt32

@@ -23,7 +23,7 @@ type httpState struct {
 	headers   []byte
 }
 
-func (s *httpState) init(opts Options) {
+func (s *httpState) init(k *Kernel, opts Options) {
 	s.allowed = opts.AllowedHosts
 	s.maxBytes = opts.MaxHTTPResponseBytes
 	if s.maxBytes <= 0 {
@@ -33,6 +33,18 @@ func (s *httpState) init(opts Options) {
 	var c http.Client
 	if opts.HTTPClient != nil {
 		c = *opts.HTTPClient
+	}
+	if len(s.allowed) > 0 {
+		// The kernel's own transports: the private-address guard, and
+		// connections that Kernel.Close closes.
+		switch base := c.Transport.(type) {
+		case nil:
+			c.Transport = k.transport(nil, newDialPolicy(s.allowed), !opts.AllowPrivateNetworks)
+		case *http.Transport:
+			if !opts.AllowPrivateNetworks {
+				c.Transport = k.transport(base, newDialPolicy(s.allowed), true)
+			}
+		}
 	}
 	next := c.CheckRedirect
 	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {

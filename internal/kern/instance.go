@@ -17,6 +17,9 @@ import (
 const (
 	DefaultMaxVarBytes          = kernel.DefaultMaxVarBytes
 	DefaultMaxHTTPResponseBytes = kernel.DefaultMaxHTTPResponseBytes
+	// DefaultMaxLogRecords and DefaultMaxLogBytes bound what one call may log.
+	DefaultMaxLogRecords = 10_000
+	DefaultMaxLogBytes   = 1 << 20
 )
 
 // Options configure one kernel instance. The zero value means: no config, 1 MiB
@@ -40,25 +43,39 @@ type Options struct {
 	// Logger receives the plug-in's logs; nil discards them. Its handler's
 	// Enabled decides what get_log_level reports.
 	Logger *slog.Logger
+	// MaxLogRecords and MaxLogBytes bound the records, and the bytes of
+	// their messages, that one call may log (each message is also cut to
+	// MaxLogMessage bytes). Past either, the call's further logs are dropped
+	// and one warning says so. 0 means DefaultMaxLogRecords and
+	// DefaultMaxLogBytes; a negative value drops every log.
+	MaxLogRecords int
+	MaxLogBytes   int64
+	// AllowPrivateNetworks turns off the private-address guard: by default
+	// a request may connect to a loopback, private, link-local or unspecified
+	// address only when AllowedHosts names that address exactly (an IP
+	// entry, or "localhost" for a loopback address), checked at dial time
+	// after DNS resolution. The guard needs an *http.Transport (the default);
+	// a client with another RoundTripper dials by itself.
+	AllowPrivateNetworks bool
 }
 
 // Instance is one kernel: the memory and state that one plug-in instance
 // shares with the host. It is not safe for concurrent use: like the plug-in
 // instance it belongs to, it serves one call at a time.
 type Instance struct {
-	k      *Kernel
-	mod    api.Module
-	mem    api.Memory
-	alloc  api.Function
-	free   api.Function
-	length api.Function
-	stack  [2]uint64
+	k     *Kernel
+	mod   api.Module
+	mem   api.Memory
+	alloc api.Function
+	free  api.Function
+	stack [2]uint64
 
 	config      map[string]string
 	maxVarBytes int64
 	vars        map[string]*varValue
 	varBytes    int64
 	logger      *slog.Logger
+	logs        logBudget
 	http        httpState
 	err         error // first host-side failure of the current call
 	closed      bool
@@ -86,7 +103,8 @@ func (k *Kernel) Instantiate(ctx context.Context, opts Options) (*Instance, erro
 	if in.logger == nil {
 		in.logger = slog.New(slog.DiscardHandler)
 	}
-	in.http.init(opts)
+	in.logs.init(opts)
+	in.http.init(k, opts)
 	in.writeU64(offTop, heapStart)
 	k.mu.Lock()
 	k.instances[mod] = in
@@ -127,6 +145,7 @@ func (in *Instance) writeU64(off uint32, v uint64) { in.mem.WriteUint64Le(off, v
 func (in *Instance) Reset(input []byte) error {
 	in.err = nil
 	in.http.reset()
+	in.logs.reset()
 	clear(in.buf()[offInput:heapStart]) // nothing of the last call survives a failed Reset
 	n := uint64(len(input))
 	top := uint64(heapStart)
@@ -258,10 +277,30 @@ func (in *Instance) Free(ctx context.Context, h uint64) error {
 	return err
 }
 
-// Length returns the length of a live block, or 0.
-func (in *Instance) Length(ctx context.Context, h uint64) uint64 {
-	n, err := in.call1(ctx, &in.length, "length", h)
-	if err != nil {
+// Length returns the length of a live block, or 0. Like the kernel's
+// length, it checks the block's header in O(1) (see blockLen).
+func (in *Instance) Length(_ context.Context, h uint64) uint64 {
+	return blockLen(in.buf(), h)
+}
+
+// blockLen is kernel.wat's block_len in Go: the length of the block at h
+// when h is an 8-aligned handle in the heap whose header says
+// 0 < len <= cap and whose capacity ends at or below top, else 0. Whatever a
+// guest wrote to the headers (or, through a forged state, to top), the bytes
+// it describes lie in the heap below top and inside the memory: bytes of
+// this call, never of a previous one, and never a walk.
+func blockLen(b []byte, h uint64) uint64 {
+	if len(b) < heapStart {
+		return 0
+	}
+	top := binary.LittleEndian.Uint64(b[offTop:])
+	if h < heapStart+8 || h > top || h&7 != 0 || top > uint64(len(b)) {
+		return 0
+	}
+	capw := uint64(binary.LittleEndian.Uint32(b[h-8:]))
+	n := uint64(binary.LittleEndian.Uint32(b[h-4:]))
+	c := capw &^ 7
+	if n > c || c > top-h {
 		return 0
 	}
 	return n
@@ -269,19 +308,16 @@ func (in *Instance) Length(ctx context.Context, h uint64) uint64 {
 
 // Read returns the bytes of a live block. The slice aliases kernel memory:
 // copy it to keep it past the current call.
-func (in *Instance) Read(ctx context.Context, h uint64) ([]byte, error) {
-	n := in.Length(ctx, h)
+func (in *Instance) Read(_ context.Context, h uint64) ([]byte, error) {
+	b := in.buf()
+	n := blockLen(b, h)
 	if n == 0 {
 		if h == 0 {
 			return nil, fmt.Errorf("%w: handle 0", ErrBadHandle)
 		}
 		return nil, fmt.Errorf("%w: handle %#x", ErrBadHandle, h)
 	}
-	b, ok := in.mem.Read(uint32(h), uint32(n))
-	if !ok {
-		return nil, fmt.Errorf("%w: handle %#x", ErrBadHandle, h)
-	}
-	return b[:n:n], nil
+	return b[h : h+n : h+n], nil
 }
 
 // Write copies b into a new block and returns its handle (0 for empty b).

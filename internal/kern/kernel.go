@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	_ "embed"
 	"fmt"
+	"net/http"
 	"sync"
 
 	"github.com/tetratelabs/wazero"
@@ -53,11 +54,14 @@ type Kernel struct {
 
 	mu        sync.RWMutex
 	instances map[api.Module]*Instance
+
+	httpMu     sync.Mutex
+	transports map[transportKey]*http.Transport // see transport
 }
 
 // New compiles the kernel into r. Close releases it; closing r releases it too.
 func New(ctx context.Context, r wazero.Runtime) (*Kernel, error) {
-	k := &Kernel{runtime: r, instances: map[api.Module]*Instance{}}
+	k := &Kernel{runtime: r, instances: map[api.Module]*Instance{}, transports: map[transportKey]*http.Transport{}}
 	hostCompiled, err := k.hostModule(r).Compile(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("kernel: compile host functions: %w", err)
@@ -83,8 +87,10 @@ func New(ctx context.Context, r wazero.Runtime) (*Kernel, error) {
 	return k, nil
 }
 
-// Close releases the compiled kernel. Instances must be closed first.
+// Close releases the compiled kernel and closes the idle connections of the
+// transports it made for plug-ins' requests. Instances must be closed first.
 func (k *Kernel) Close(ctx context.Context) error {
+	k.CloseIdleConnections()
 	var errs []error
 	if k.compiled != nil {
 		errs = append(errs, k.compiled.Close(ctx))

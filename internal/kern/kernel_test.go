@@ -1017,7 +1017,7 @@ func TestHTTPRequest(t *testing.T) {
 			req: reqJSON(fx.url("/hello"), "", map[string]string{"X-Req": "r1"}), want: "hello GET r1 ", wantStatus: 201},
 		{name: "post with body", opts: kernel.Options{AllowedHosts: []string{"127.0.0.1"}},
 			req: reqJSON(fx.url("/hello"), "post", nil), body: "the body", want: "hello POST  the body", wantStatus: 201},
-		{name: "glob", opts: kernel.Options{AllowedHosts: []string{"example.com", "127.0.0.*"}},
+		{name: "glob", opts: kernel.Options{AllowedHosts: []string{"example.com", "127.0.0.*"}, AllowPrivateNetworks: true},
 			req: reqJSON(fx.url("/hello"), "GET", nil), want: "hello GET  ", wantStatus: 201},
 		{name: "host and port", opts: kernel.Options{AllowedHosts: []string{"127.0.0.1:" + port}},
 			req: reqJSON(fx.url("/hello"), "GET", nil), want: "hello GET  ", wantStatus: 201},
