@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -63,9 +64,9 @@ func TestHTTPPrivateAddressGuard(t *testing.T) {
 // to the server's timeout (issue 12, point 6).
 func TestKernelCloseClosesIdleConnections(t *testing.T) {
 	ctx := context.Background()
-	fx := newHTTPFixture(t)
 	var open atomic.Int64
-	fx.srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) }))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		switch s {
 		case http.StateNew:
 			open.Add(1)
@@ -73,13 +74,15 @@ func TestKernelCloseClosesIdleConnections(t *testing.T) {
 			open.Add(-1)
 		}
 	}
+	srv.Start()
+	t.Cleanup(srv.Close)
 	for _, closeFn := range []string{"CloseIdleConnections", "Close"} {
 		t.Run(closeFn, func(t *testing.T) {
 			k := newTestKernel(t)
 			for i := 0; i < 3; i++ {
 				ki := newKinst(t, ctx, k, kernel.Options{AllowedHosts: []string{"127.0.0.1"}})
 				ki.reset(nil)
-				ki.must("http_request", ki.block(reqJSON(fx.url("/hello"), "GET", nil)), 0)
+				ki.must("http_request", ki.block(reqJSON(srv.URL+"/", "GET", nil)), 0)
 				require.NoError(t, ki.in.HostError())
 				require.NoError(t, ki.in.Close(ctx))
 			}
