@@ -249,7 +249,7 @@ func TestWasmURL(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			p, err := rt.Compile(context.Background(), runtime.Manifest{Wasm: []runtime.WasmSource{c.src}}, runtime.PluginOptions{})
 			if c.want != nil {
-				errorIs(t, err, runtime.ErrManifest)
+				errorIs(t, err, runtime.ErrLoad)
 				errorContains(t, err, c.want...)
 				return
 			}

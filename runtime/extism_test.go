@@ -79,7 +79,7 @@ func TestFail(t *testing.T) {
 		equal(t, "Message", ge.Message, "Some error message")
 		equal(t, "Function", ge.Function, "run_test")
 		equal(t, "Code", ge.Code, 1)
-		equal(t, "Error()", err.Error(), "Some error message")
+		equal(t, "Error()", err.Error(), `plugin "fail": run_test: Some error message`)
 		if errors.Is(err, runtime.ErrBroken) || in.Broken() != nil {
 			t.Fatalf("call %d: a guest error broke the instance: %v", i, in.Broken())
 		}
@@ -132,10 +132,16 @@ func TestUnknownFunction(t *testing.T) {
 	p := compile(t, newRuntime(t, runtime.Options{}), extismManifest(t, "alloc.wasm"), runtime.PluginOptions{})
 	in := instantiate(t, p)
 
-	equal(t, "CompiledPlugin.FunctionExists(run_test)", p.FunctionExists("run_test"), true)
-	equal(t, "CompiledPlugin.FunctionExists(i_dont_exist)", p.FunctionExists("i_dont_exist"), false)
-	equal(t, "Instance.FunctionExists(run_test)", in.FunctionExists("run_test"), true)
-	equal(t, "Instance.FunctionExists(i_dont_exist)", in.FunctionExists("i_dont_exist"), false)
+	exists := func(c interface {
+		Function(string) (*runtime.Function, error)
+	}, name string) bool {
+		_, err := c.Function(name)
+		return err == nil
+	}
+	equal(t, "CompiledPlugin.Function(run_test)", exists(p, "run_test"), true)
+	equal(t, "CompiledPlugin.Function(i_dont_exist)", exists(p, "i_dont_exist"), false)
+	equal(t, "Instance.Function(run_test)", exists(in, "run_test"), true)
+	equal(t, "Instance.Function(i_dont_exist)", exists(in, "i_dont_exist"), false)
 
 	_, err := in.Call(context.Background(), "i_dont_exist", nil)
 	errorIs(t, err, runtime.ErrFunctionNotFound)
@@ -294,7 +300,8 @@ func TestHostFunctions(t *testing.T) {
 					runtime.PluginOptions{WASI: true, HostFunctions: []runtime.HostFunction{mult}}))
 				_, err := in.Call(context.Background(), "run_test", nil)
 				he := errorAs[*runtime.HostFunctionError](t, err)
-				equal(t, "Function", he.Function, runtime.DefaultHostNamespace+".mult")
+				equal(t, "Host", he.Host, runtime.DefaultHostNamespace+".mult")
+				equal(t, "Function", he.Function, "run_test")
 				errorContains(t, err, "nope")
 				if c.name == "returned" {
 					errorIs(t, err, errNope)
@@ -743,7 +750,11 @@ func TestHash(t *testing.T) {
 				mustCall(t, instantiate(t, p), "run_test", "")
 				return
 			}
-			errorIs(t, err, runtime.ErrManifest)
+			if c.name == "mismatch" {
+				errorIs(t, err, runtime.ErrLoad)
+			} else {
+				errorIs(t, err, runtime.ErrManifest)
+			}
 			errorContains(t, err, c.want...)
 		})
 	}
@@ -802,18 +813,30 @@ func TestManifestErrors(t *testing.T) {
 
 	t.Run("Compile", func(t *testing.T) {
 		rt := newRuntime(t, runtime.Options{})
+		empty := filepath.Join(t.TempDir(), "empty.wasm")
+		notWasm := filepath.Join(t.TempDir(), "text.wasm")
+		if err := os.WriteFile(empty, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(notWasm, []byte("hello, not wasm"), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		for _, c := range []struct {
 			name string
 			m    runtime.Manifest
+			is   error
 			want string
 		}{
-			{"no modules", runtime.Manifest{}, "wasm"},
-			{"missing file", runtime.Manifest{Wasm: []runtime.WasmSource{{Path: filepath.Join(t.TempDir(), "nope.wasm")}}}, "wasm[0].path"},
-			{"max_pages", runtime.Manifest{Wasm: []runtime.WasmSource{{Path: "x"}}, Memory: runtime.MemoryLimits{MaxPages: 1 << 17}}, "memory.max_pages"},
+			{"no modules", runtime.Manifest{}, runtime.ErrManifest, "wasm"},
+			{"missing file", runtime.Manifest{Wasm: []runtime.WasmSource{{Path: filepath.Join(t.TempDir(), "nope.wasm")}}}, runtime.ErrLoad, "wasm[0].path"},
+			{"empty file", runtime.Manifest{Wasm: []runtime.WasmSource{{Path: empty}}}, runtime.ErrLoad, "empty file"},
+			{"empty data", runtime.Manifest{Wasm: []runtime.WasmSource{{Data: []byte{}}}}, runtime.ErrLoad, "empty file"},
+			{"not wasm", runtime.Manifest{Wasm: []runtime.WasmSource{{Path: notWasm}}}, runtime.ErrLoad, "not a WebAssembly module (bad magic)"},
+			{"max_pages", runtime.Manifest{Wasm: []runtime.WasmSource{{Path: "x"}}, Memory: runtime.MemoryLimits{MaxPages: 1 << 17}}, runtime.ErrManifest, "memory.max_pages"},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				_, err := rt.Compile(context.Background(), c.m, runtime.PluginOptions{})
-				errorIs(t, err, runtime.ErrManifest)
+				errorIs(t, err, c.is)
 				errorContains(t, err, c.want)
 			})
 		}

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -19,44 +21,46 @@ import (
 	"github.com/tendril-wasm/tendril/internal/kern"
 	"github.com/tendril-wasm/tendril/internal/rootfs"
 	"github.com/tendril-wasm/tendril/internal/wasmbin"
-	"github.com/tendril-wasm/tendril/kernel"
 )
 
 // Instance is one live sandbox of a plug-in: its modules, its kernel and its
-// vars. It runs one call at a time and is not safe for concurrent use (a pool
-// of instances serves concurrent callers).
+// vars. It runs one call at a time: concurrent calls wait for each other (a
+// pool of instances serves concurrent callers). It is safe for concurrent
+// use.
 type Instance struct {
+	node
 	plugin *CompiledPlugin
 	kern   *kern.Instance
-	mods   []api.Module // linked modules then main
+	mods   []api.Module // linked modules then main, in plugin.modules order
 	main   api.Module
-	funcs  map[string]*export
+	fns    []api.Function // by Function.index, made on first use
 	logger *slog.Logger
 	caller Caller
-	ctors  api.Function // __wasm_call_ctors still to run (WASI commands)
-	broken error
-	callMu sync.Mutex // held by Call; Close takes it after killing the call
-	closed bool
 	intr   interrupter
 	roots  []io.Closer // allowed_paths mounts, closed with the instance
 	stack  [1]uint64
-}
 
-type export struct {
-	fn      api.Function
-	results int
+	callMu sync.Mutex   // held by every call; Close takes it after killing the call
+	shut   bool         // closed (guarded by callMu)
+	broken error        // guarded by callMu
+	ctors  api.Function // __wasm_call_ctors still to run (WASI commands)
+	// hostErr is the error a bytes host function gave the guest in this
+	// call, and hostErrHandle the kernel block holding its message.
+	hostErr       *HostFunctionError
+	hostErrHandle uint64
 }
 
 // Instantiate creates a new Instance: links the modules, gives them a fresh
 // kernel and runs the guest's start-up (_initialize, hs_init).
 func (p *CompiledPlugin) Instantiate(ctx context.Context) (_ *Instance, err error) {
-	p.mu.Lock()
-	closed := p.closed
-	p.mu.Unlock()
-	if closed {
+	if p.isClosed() {
 		return nil, ErrClosed
 	}
-	in := &Instance{plugin: p, funcs: map[string]*export{}, logger: p.logger}
+	if err := p.rt.enter(); err != nil {
+		return nil, err
+	}
+	defer p.rt.leave() // after the Close below, if that runs
+	in := &Instance{plugin: p, fns: make([]api.Function, len(p.names)), logger: p.logger}
 	defer func() {
 		if r := recover(); r != nil { // belt and braces: wazero panics on some invalid set-ups
 			err = fmt.Errorf("runtime: instantiate: %v", r)
@@ -85,41 +89,46 @@ func (p *CompiledPlugin) Instantiate(ctx context.Context) (_ *Instance, err erro
 	if in.kern, err = p.rt.kernel.Instantiate(ctx, kopts); err != nil {
 		return nil, err
 	}
-	linked := map[string]api.Module{}
+	// The one resolver (CompiledPlugin.provide) that Compile checked with.
 	ctx = experimental.WithImportResolver(ctx, func(name string) api.Module {
-		if name == kernel.ModuleName {
+		switch pr := p.provide(name); pr.kind {
+		case fromKernel:
 			return in.kern.Module()
+		case fromWASI:
+			return p.rt.wasi
+		case fromHost:
+			return p.hostNS[name]
+		case fromModule:
+			if pr.module < len(in.mods) {
+				return in.mods[pr.module]
+			}
 		}
-		if m, ok := linked[name]; ok {
-			return m
-		}
-		return p.resolve[name]
+		return nil
 	})
 	for _, cm := range p.modules {
 		cfg, err := p.moduleConfig(in)
 		if err != nil {
 			return nil, err
 		}
-		mod, err := p.rt.wz.InstantiateModule(ctx, cm.compiled, cfg)
+		mod, err := p.rt.wz.InstantiateModule(ctx, cm.sm.compiled, cfg)
 		if err != nil {
 			return nil, fmt.Errorf("runtime: instantiate module %q: %w", cm.name, err)
 		}
 		in.mods = append(in.mods, mod)
 		p.rt.callers.Store(mod, in)
-		linked[cm.name] = mod
 		g, ok := mod.ExportedGlobal(wasmbin.InterruptExport).(api.MutableGlobal)
 		if !ok {
 			return nil, fmt.Errorf("runtime: module %q lost its interrupt flag", cm.name)
 		}
 		in.intr.flags = append(in.intr.flags, g)
-		if cm.start { // the wasm start function, run under the call's deadline
+		if cm.sm.info.Start { // the wasm start function, run under the call's deadline
 			if err := in.runInit(ctx, "start function of module "+cm.name, mod.ExportedFunction(wasmbin.StartExport)); err != nil {
 				return nil, err
 			}
 		}
 	}
 	in.main = in.mods[len(in.mods)-1]
-	if err := p.track(in); err != nil {
+	if err := p.adopt(in); err != nil {
 		return nil, err
 	}
 	if err := in.start(ctx); err != nil {
@@ -164,16 +173,6 @@ func writerOrDiscard(w io.Writer) io.Writer {
 	return w
 }
 
-func (p *CompiledPlugin) track(in *Instance) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return ErrClosed
-	}
-	p.instances[in] = struct{}{}
-	return nil
-}
-
 // start runs the guest's start-up conventions: a WASI reactor's
 // _initialize, then Haskell's hs_init; a WASI command's constructors run
 // before its first call of a function other than _start.
@@ -204,64 +203,125 @@ func (in *Instance) runInit(ctx context.Context, name string, f api.Function) er
 	return nil
 }
 
-// FunctionExists reports whether the plug-in exports a function of that name.
-func (in *Instance) FunctionExists(name string) bool { return in.plugin.FunctionExists(name) }
+// Function resolves a function of the instance's plug-in (see
+// CompiledPlugin.Function).
+func (in *Instance) Function(name string) (*Function, error) { return in.plugin.Function(name) }
 
-// Plugin is the CompiledPlugin this instance was made from.
-func (in *Instance) Plugin() *CompiledPlugin { return in.plugin }
+// Var returns a copy of one of the instance's vars, or nil. It waits for a
+// running call to end (a host function uses Caller.Var).
+func (in *Instance) Var(key string) []byte {
+	in.callMu.Lock()
+	defer in.callMu.Unlock()
+	if in.shut {
+		return nil
+	}
+	return in.kern.Var(key)
+}
 
-// Var returns a copy of one of the instance's vars, or nil.
-func (in *Instance) Var(key string) []byte { return in.kern.Var(key) }
+// SetVar sets one of the instance's vars; an empty value deletes it. It
+// waits for a running call to end (a host function uses Caller.SetVar).
+func (in *Instance) SetVar(key string, val []byte) error {
+	in.callMu.Lock()
+	defer in.callMu.Unlock()
+	if in.shut {
+		return ErrClosed
+	}
+	return in.kern.SetVar(key, val)
+}
 
-// SetVar sets one of the instance's vars; an empty value deletes it.
-func (in *Instance) SetVar(key string, val []byte) error { return in.kern.SetVar(key, val) }
+// Broken returns why the instance no longer runs calls, or nil. It waits
+// for a running call to end.
+func (in *Instance) Broken() error {
+	in.callMu.Lock()
+	defer in.callMu.Unlock()
+	return in.broken
+}
 
-// Broken returns why the instance no longer runs calls, or nil.
-func (in *Instance) Broken() error { return in.broken }
-
-// Call runs the exported function name with input and returns its output.
-// The output aliases the instance's kernel memory: it is valid until the
-// next call on this instance (copy it to keep it).
+// Call runs the exported function name with input and returns its output,
+// which the caller owns. Call looks name up each time: resolve it once with
+// Function and use CallFunction (or Invoke) in hot paths.
 //
 // The call fails with a *GuestError when the plug-in reports a failure, an
 // *ExitError, *TrapError or *InterruptError when it exits, traps or is
 // stopped (after which the instance is broken and later calls fail at once
 // with ErrBroken), a *HostFunctionError, or a kernel error (a denied HTTP
-// request, vars over their bound...).
+// request, vars over their bound...). Every error names the plug-in and the
+// function.
 func (in *Instance) Call(ctx context.Context, name string, input []byte) ([]byte, error) {
+	fn, err := in.plugin.Function(name)
+	if err != nil {
+		return nil, err
+	}
+	return in.CallFunction(ctx, fn, input)
+}
+
+// CallFunction calls fn with input and returns its output, which the
+// caller owns (the only allocation of a call). Errors are Call's.
+func (in *Instance) CallFunction(ctx context.Context, fn *Function, input []byte) ([]byte, error) {
 	in.callMu.Lock()
 	defer in.callMu.Unlock()
-	if in.closed {
-		return nil, ErrClosed
+	out, err := in.call(ctx, fn, input)
+	if err != nil {
+		return nil, err
+	}
+	return bytes.Clone(out), nil
+}
+
+// Invoke calls fn with input and passes the output to out without copying
+// it: the slice is valid only until out returns, and out must not call this
+// instance. out is not called when the call fails; an error out returns is
+// Invoke's. Errors are Call's.
+func (in *Instance) Invoke(ctx context.Context, fn *Function, input []byte, out func(output []byte) error) error {
+	in.callMu.Lock()
+	defer in.callMu.Unlock()
+	b, err := in.call(ctx, fn, input)
+	if err != nil {
+		return err
+	}
+	return out(b)
+}
+
+// call runs fn; in.callMu is held. The output aliases kernel memory.
+func (in *Instance) call(ctx context.Context, fn *Function, input []byte) ([]byte, error) {
+	if in.shut {
+		return nil, &callError{in.plugin.name, fn.name, ErrClosed}
 	}
 	if in.broken != nil {
 		return nil, in.broken
 	}
-	e, err := in.export(name)
-	if err != nil {
-		return nil, err
+	if fn.plugin != in.plugin {
+		var err error
+		if fn, err = in.plugin.Function(fn.name); err != nil {
+			return nil, err
+		}
 	}
-	if in.ctors != nil && name != "_start" {
-		f := in.ctors
+	f := in.fns[fn.index]
+	if f == nil {
+		f = in.main.ExportedFunction(fn.name)
+		in.fns[fn.index] = f
+	}
+	if in.ctors != nil && fn.name != "_start" {
+		c := in.ctors
 		in.ctors = nil
-		if err := in.runInit(ctx, "__wasm_call_ctors", f); err != nil {
+		if err := in.runInit(ctx, "__wasm_call_ctors", c); err != nil {
 			return nil, err
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, &InterruptError{Function: name, Cause: err}
+		return nil, &InterruptError{Plugin: in.plugin.name, Function: fn.name, Cause: err}
 	}
+	in.hostErr, in.hostErrHandle = nil, 0
 	if err := in.kern.Reset(input); err != nil {
-		return nil, err
+		return nil, &callError{in.plugin.name, fn.name, err}
 	}
-	if err := in.invoke(ctx, name, e.fn, in.stack[:e.results]); err != nil {
+	if err := in.invoke(ctx, fn.name, f, in.stack[:fn.results]); err != nil {
 		return nil, err
 	}
 	if err := in.kern.HostError(); err != nil {
-		return nil, err
+		return nil, &callError{in.plugin.name, fn.name, err}
 	}
 	var code int32
-	if e.results == 1 {
+	if fn.results == 1 {
 		code = int32(in.stack[0])
 	}
 	if msg, ok := in.kern.GuestError(ctx); ok || code != 0 {
@@ -271,32 +331,19 @@ func (in *Instance) Call(ctx context.Context, name string, input []byte) ([]byte
 		if int64(len(msg)) > in.plugin.maxOut { // the output cap bounds messages too
 			msg = msg[:in.plugin.maxOut]
 		}
-
-		return nil, &GuestError{Function: name, Message: msg, Code: code}
+		ge := &GuestError{Plugin: in.plugin.name, Function: fn.name, Message: msg, Code: code}
+		if in.hostErr != nil && ok && in.kern.ErrorHandle() == in.hostErrHandle {
+			in.hostErr.Function = fn.name
+			ge.Err = in.hostErr
+		}
+		return nil, ge
 	}
 	out := in.kern.Output()
 	if int64(len(out)) > in.plugin.maxOut {
-		return nil, fmt.Errorf("%w: %s returned %d bytes (limit %d)", ErrOutputTooLarge, name, len(out), in.plugin.maxOut)
+		return nil, &callError{in.plugin.name, fn.name,
+			fmt.Errorf("%w: %d bytes (limit %d)", ErrOutputTooLarge, len(out), in.plugin.maxOut)}
 	}
 	return out, nil
-}
-
-func (in *Instance) export(name string) (*export, error) {
-	if e, ok := in.funcs[name]; ok {
-		return e, nil
-	}
-	f := in.main.ExportedFunction(name)
-	if f == nil {
-		return nil, fmt.Errorf("%w: %q", ErrFunctionNotFound, name)
-	}
-	def := f.Definition()
-	if !callable(def) {
-		return nil, fmt.Errorf("%w: %q has signature %v -> %v; plug-in functions take nothing and return nothing or an i32",
-			ErrFunctionNotFound, name, def.ParamTypes(), def.ResultTypes())
-	}
-	e := &export{fn: f, results: len(def.ResultTypes())}
-	in.funcs[name] = e
-	return e, nil
 }
 
 // invoke calls f, bounded by ctx and the manifest's timeout, and turns what
@@ -313,6 +360,14 @@ func (in *Instance) invoke(ctx context.Context, name string, f api.Function, sta
 	err := f.CallWithStack(ctx, stack)
 	cause := in.intr.disarm()
 	if err == nil {
+		// A guest that returned on its own past its deadline still fails
+		// with the deadline error; it was not stopped, so it is not broken.
+		if cause == nil {
+			cause = pastDeadline(ctx)
+		}
+		if cause != nil {
+			return &InterruptError{Plugin: in.plugin.name, Function: name, Cause: cause}
+		}
 		return nil
 	}
 	var (
@@ -321,22 +376,23 @@ func (in *Instance) invoke(ctx context.Context, name string, f api.Function, sta
 	)
 	switch {
 	case in.intr.wasKilled():
-		err = fmt.Errorf("%w: %s was running", ErrClosed, name)
+		err = &callError{in.plugin.name, name, fmt.Errorf("%w while running", ErrClosed)}
 	case cause != nil:
-		err = &InterruptError{Function: name, Cause: cause}
+		err = &InterruptError{Plugin: in.plugin.name, Function: name, Cause: cause}
 	case errors.As(err, &exit):
 		if exit.ExitCode() == 0 {
-			in.broken = fmt.Errorf("%w: %s exited with code 0", ErrBroken, name)
+			in.broken = fmt.Errorf("%w: %s: exited with code 0", ErrBroken, callPrefix(in.plugin.name, name))
 			return nil
 		}
-		err = &ExitError{Function: name, Code: exit.ExitCode()}
+		err = &ExitError{Plugin: in.plugin.name, Function: name, Code: exit.ExitCode()}
 	case errors.As(err, &abort):
+		abort.err.Plugin, abort.err.Function = in.plugin.name, name
 		err = abort.err
 	default:
 		if f := in.kern.Fault(); f != nil {
-			err = &TrapError{Function: name, Err: f}
+			err = &TrapError{Plugin: in.plugin.name, Function: name, Err: f}
 		} else {
-			err = &TrapError{Function: name, Err: trimTrace(err)}
+			err = &TrapError{Plugin: in.plugin.name, Function: name, Err: trimTrace(err)}
 		}
 	}
 	if herr := in.kern.HostError(); herr != nil {
@@ -367,30 +423,40 @@ func trimTrace(err error) error {
 // Close releases the instance's modules and kernel. It is idempotent. A call
 // running in another goroutine is interrupted (it fails with ErrClosed) and
 // Close waits for it to return; so a host function must not close the
-// instance that called it.
+// instance that called it. Outputs already returned stay valid.
 func (in *Instance) Close(ctx context.Context) error {
 	in.intr.kill()
-	in.callMu.Lock()
-	defer in.callMu.Unlock()
-	if in.closed {
-		return nil
+	return in.close(ctx, func() error {
+		in.callMu.Lock()
+		defer in.callMu.Unlock()
+		in.shut = true
+		var errs []error
+		for i := len(in.mods) - 1; i >= 0; i-- {
+			in.plugin.rt.callers.Delete(in.mods[i])
+			errs = append(errs, in.mods[i].Close(ctx))
+		}
+		if in.kern != nil {
+			errs = append(errs, in.kern.Close(ctx))
+		}
+		for _, r := range in.roots {
+			errs = append(errs, r.Close())
+		}
+		in.plugin.drop(in)
+		return errors.Join(errs...)
+	})
+}
+
+// pastDeadline returns context.DeadlineExceeded when ctx's deadline has
+// passed, even if its timer has not fired yet (a guest that kept the
+// goroutine busy delays it).
+func pastDeadline(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	in.closed = true
-	var errs []error
-	for i := len(in.mods) - 1; i >= 0; i-- {
-		in.plugin.rt.callers.Delete(in.mods[i])
-		errs = append(errs, in.mods[i].Close(ctx))
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+		return context.DeadlineExceeded
 	}
-	if in.kern != nil {
-		errs = append(errs, in.kern.Close(ctx))
-	}
-	for _, r := range in.roots {
-		errs = append(errs, r.Close())
-	}
-	in.plugin.mu.Lock()
-	delete(in.plugin.instances, in)
-	in.plugin.mu.Unlock()
-	return errors.Join(errs...)
+	return nil
 }
 
 func defaultName(w WasmSource) string {

@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"os"
 	"strings"
+
+	"github.com/tendril-wasm/tendril/kernel"
 )
 
 // Manifest describes a plug-in; its JSON form is Extism's manifest. The zero
@@ -90,7 +92,7 @@ func (m *Manifest) Validate() error {
 	for i, w := range m.Wasm {
 		field := fmt.Sprintf("wasm[%d]", i)
 		n := 0
-		for _, set := range []bool{w.Path != "", w.URL != "", len(w.Data) > 0} {
+		for _, set := range []bool{w.Path != "", w.URL != "", w.Data != nil} {
 			if set {
 				n++
 			}
@@ -107,6 +109,9 @@ func (m *Manifest) Validate() error {
 			return fmt.Errorf("%w: %s.url: want an http(s) URL, got %q", ErrManifest, field, w.URL)
 		}
 		name := m.moduleName(i)
+		if reservedName(name) {
+			return fmt.Errorf("%w: %s.name: %q is reserved (the kernel, WASI or Tendril import from it)", ErrManifest, field, name)
+		}
 		if names[name] {
 			return fmt.Errorf("%w: %s.name: module name %q is used twice", ErrManifest, field, name)
 		}
@@ -158,31 +163,51 @@ func (m *Manifest) moduleName(i int) string {
 	return fmt.Sprintf("module%d", i)
 }
 
-// load fetches a module's bytes and checks its hash.
+// load fetches a module's bytes and checks its hash. Failures are *LoadError.
 func (w *WasmSource) load(ctx context.Context, client *http.Client, field string) ([]byte, error) {
 	var (
 		b   []byte
 		err error
 	)
 	switch {
-	case len(w.Data) > 0:
+	case w.Data != nil:
 		b = w.Data
 	case w.Path != "":
 		if b, err = os.ReadFile(w.Path); err != nil {
-			return nil, fmt.Errorf("%w: %s.path: %w", ErrManifest, field, err)
+			return nil, &LoadError{Field: field + ".path", Source: w.Path, Err: err}
 		}
 	default:
 		if b, err = w.fetch(ctx, client); err != nil {
-			return nil, fmt.Errorf("%w: %s.url: %w", ErrManifest, field, err)
+			return nil, &LoadError{Field: field + ".url", Source: w.URL, Err: err}
 		}
 	}
 	if w.Hash != "" {
 		sum := sha256.Sum256(b)
 		if got := hex.EncodeToString(sum[:]); !strings.EqualFold(got, w.Hash) {
-			return nil, fmt.Errorf("%w: %s.hash: module has SHA-256 %s, manifest says %s", ErrManifest, field, got, w.Hash)
+			return nil, &LoadError{Field: field + ".hash", Source: w.source(),
+				Err: fmt.Errorf("module has SHA-256 %s, manifest's hash says %s", got, w.Hash)}
 		}
 	}
 	return b, nil
+}
+
+// source is the path or URL of the module, for errors.
+func (w *WasmSource) source() string {
+	if w.Data != nil {
+		return ""
+	}
+	if w.Path != "" {
+		return w.Path
+	}
+	return w.URL
+}
+
+// reservedName reports whether a manifest module may not take name: the
+// kernel's, WASI's and Tendril's own import modules. (Granted host function
+// namespaces are checked by Compile.)
+func reservedName(name string) bool {
+	return name == kernel.ModuleName || name == wasiName ||
+		strings.HasPrefix(name, "wasi_") || strings.HasPrefix(name, "wasi:") || strings.HasPrefix(name, "extism:") || strings.HasPrefix(name, "tendril:")
 }
 
 // maxModuleBytes bounds a module fetched by URL.

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"sync"
+	"strings"
 	"time"
 
 	"github.com/tetratelabs/wazero"
@@ -29,22 +29,31 @@ type PluginOptions struct {
 	HostFunctions []HostFunction
 	// HTTPResponseHeaders lets the plug-in read response headers (http_headers).
 	HTTPResponseHeaders bool
-	// Name labels the plug-in's logs; "" means the main module's file name or "plugin".
+	// Name names the plug-in in errors and logs; "" means the main module's
+	// name or file name, else "plugin".
 	Name string
+	// Logger receives this plug-in's logs, as given. Nil means the
+	// runtime's Options.Logger with a "plugin" attribute.
+	Logger *slog.Logger
 }
 
-// CompiledPlugin is a plug-in compiled once: instantiate it as often as
-// needed. It is safe for concurrent use.
+// CompiledPlugin is a plug-in compiled once: its modules (shared with any
+// other plug-in of the Runtime that uses the same bytes) bound to its
+// manifest's config, limits and allow-lists and to the application's grants.
+// Instantiate it as often as needed. It is safe for concurrent use.
 type CompiledPlugin struct {
+	node
 	rt       *Runtime
 	manifest Manifest
 	opts     PluginOptions
 	name     string
-	modules  []compiledModule // linked modules in instantiation order, main last
-	hostMods []api.Module     // host functions, one module per namespace
-	resolve  map[string]api.Module
-	exports  map[string]api.FunctionDefinition
-	limit    uint64 // bytes per linear memory
+	modules  []linkedModule // in instantiation order, main last
+	byName   map[string]int // manifest module name -> index in modules
+	hostMods []api.Module   // host functions, one module per namespace
+	hostNS   map[string]api.Module
+	funcs    map[string]*Function
+	names    []string // callable exports, sorted
+	limit    uint64   // bytes per linear memory
 	maxOut   int64
 	timeout  time.Duration
 	logger   *slog.Logger
@@ -52,19 +61,18 @@ type CompiledPlugin struct {
 	// anonymous, no start function (start-up runs under the deadline), and a
 	// rand source that needs no seeding. Immutable, so shared by instances.
 	baseConfig wazero.ModuleConfig
-
-	mu        sync.Mutex
-	closed    bool
-	instances map[*Instance]struct{}
 }
 
-type compiledModule struct {
-	name     string
-	compiled wazero.CompiledModule
-	start    bool // has a start function, exported as wasmbin.StartExport
+// linkedModule is one module of a plug-in.
+type linkedModule struct {
+	name  string // what other modules import it as
+	field string // "wasm[i]"
+	sm    *sharedModule
 }
 
-// Compile loads, checks and compiles the manifest's modules.
+// Compile loads the manifest's modules (compiling those this Runtime has not
+// compiled yet), checks their imports against the grants, and binds them.
+// It fails with ErrManifest, a *LoadError, an *ImportError or ErrClosed.
 func (r *Runtime) Compile(ctx context.Context, m Manifest, opts PluginOptions) (_ *CompiledPlugin, err error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
@@ -72,15 +80,20 @@ func (r *Runtime) Compile(ctx context.Context, m Manifest, opts PluginOptions) (
 	if len(m.AllowedPaths) > 0 && !opts.WASI {
 		return nil, fmt.Errorf("%w: allowed_paths: needs WASI (PluginOptions.WASI)", ErrManifest)
 	}
-	p := &CompiledPlugin{
-		rt:        r,
-		manifest:  m,
-		opts:      opts,
-		resolve:   map[string]api.Module{},
-		instances: map[*Instance]struct{}{},
-		maxOut:    m.Memory.MaxOutputBytes,
-		timeout:   time.Duration(m.TimeoutMs) * time.Millisecond,
+	if err := r.enter(); err != nil {
+		return nil, err
 	}
+	defer r.leave() // after the release below, if that runs
+	p := &CompiledPlugin{
+		rt:       r,
+		manifest: m,
+		opts:     opts,
+		byName:   map[string]int{},
+		hostNS:   map[string]api.Module{},
+		maxOut:   m.Memory.MaxOutputBytes,
+		timeout:  time.Duration(m.TimeoutMs) * time.Millisecond,
+	}
+	p.opts.HostFunctions = slices.Clone(opts.HostFunctions)
 	if p.maxOut == 0 {
 		p.maxOut = r.opts.MaxOutputBytes
 	}
@@ -93,23 +106,51 @@ func (r *Runtime) Compile(ctx context.Context, m Manifest, opts PluginOptions) (
 	if p.name == "" {
 		p.name = defaultName(m.Wasm[m.mainIndex()])
 	}
-	p.logger = r.opts.Logger.With("plugin", p.name)
-	p.baseConfig = wazero.NewModuleConfig().WithName("").WithStartFunctions().WithRandSource(rand.Reader)
-	if err := r.track(p); err != nil {
-		return nil, err
+	p.logger = opts.Logger
+	if p.logger == nil {
+		p.logger = r.opts.Logger.With("plugin", p.name)
 	}
+	p.baseConfig = wazero.NewModuleConfig().WithName("").WithStartFunctions().WithRandSource(rand.Reader)
 	defer func() {
 		if err != nil {
-			_ = p.Close(ctx)
+			_ = p.release(ctx)
 		}
 	}()
+	if err := p.checkHostFunctions(); err != nil {
+		return nil, err
+	}
+	if err := p.loadModules(ctx); err != nil {
+		return nil, err
+	}
 	if err := p.buildHostModules(ctx); err != nil {
 		return nil, err
 	}
-	if err := p.compileModules(ctx); err != nil {
+	p.bindFunctions()
+	// Registered only once built: Runtime.Close never sees a half-made plug-in.
+	if err := r.adopt(p); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// checkHostFunctions refuses incomplete host functions, reserved namespaces,
+// and namespaces a manifest module's name would shadow.
+func (p *CompiledPlugin) checkHostFunctions() error {
+	for _, h := range p.opts.HostFunctions {
+		ns := h.namespace()
+		if h.Name == "" || h.Func == nil {
+			return fmt.Errorf("runtime: host function %q in %q: Name and Func are required", h.Name, ns)
+		}
+		if ns == kernel.ModuleName || ns == wasiName || strings.HasPrefix(ns, "tendril:") {
+			return fmt.Errorf("runtime: host function %s.%s: namespace %q is reserved", ns, h.Name, ns)
+		}
+		for i := range p.manifest.Wasm {
+			if p.manifest.moduleName(i) == ns {
+				return fmt.Errorf("%w: wasm[%d].name: %q is the namespace of granted host functions", ErrManifest, i, ns)
+			}
+		}
+	}
+	return nil
 }
 
 func (p *CompiledPlugin) buildHostModules(ctx context.Context) error {
@@ -117,12 +158,6 @@ func (p *CompiledPlugin) buildHostModules(ctx context.Context) error {
 	var order []string
 	for _, h := range p.opts.HostFunctions {
 		ns := h.namespace()
-		if h.Name == "" || h.Func == nil {
-			return fmt.Errorf("runtime: host function %q in %q: Name and Func are required", h.Name, ns)
-		}
-		if ns == kernel.ModuleName || ns == "wasi_snapshot_preview1" {
-			return fmt.Errorf("runtime: host function %s.%s: namespace %q is reserved", ns, h.Name, ns)
-		}
 		if _, ok := byNS[ns]; !ok {
 			order = append(order, ns)
 		}
@@ -142,57 +177,112 @@ func (p *CompiledPlugin) buildHostModules(ctx context.Context) error {
 			return fmt.Errorf("runtime: host functions %q: %w", ns, err)
 		}
 		p.hostMods = append(p.hostMods, mod)
-		p.resolve[ns] = mod
-	}
-	if p.opts.WASI {
-		p.resolve["wasi_snapshot_preview1"] = p.rt.wasi
+		p.hostNS[ns] = mod
 	}
 	return nil
 }
 
-// compileModules compiles every module, checks its imports and memory, and
-// orders them so that each comes after the modules it imports from.
-func (p *CompiledPlugin) compileModules(ctx context.Context) error {
-	m := &p.manifest
-	type loaded struct {
-		name     string
-		field    string
-		info     *wasmbin.Module
-		compiled wazero.CompiledModule
+// provider is where an import module resolves. The one resolver: Compile
+// checks imports with it and Instantiate links them with it, so the two
+// agree by construction.
+type provider struct {
+	kind   providerKind
+	module int // index in p.modules, for fromModule
+}
+
+type providerKind uint8
+
+const (
+	fromNothing providerKind = iota
+	fromKernel
+	fromWASI
+	fromHost
+	fromModule
+)
+
+// provide resolves an import module name. Manifest module names cannot be
+// those of the kernel, WASI, Tendril or a granted host namespace (Validate
+// and checkHostFunctions refuse them), so the order here decides nothing.
+func (p *CompiledPlugin) provide(name string) provider {
+	switch {
+	case name == kernel.ModuleName:
+		return provider{kind: fromKernel}
+	case name == wasiName:
+		if p.opts.WASI {
+			return provider{kind: fromWASI}
+		}
+		return provider{}
 	}
-	mods := make([]loaded, len(m.Wasm))
+	if i, ok := p.byName[name]; ok {
+		return provider{kind: fromModule, module: i}
+	}
+	if p.hasNamespace(name) {
+		return provider{kind: fromHost}
+	}
+	return provider{}
+}
+
+func (p *CompiledPlugin) hasNamespace(ns string) bool {
+	for _, h := range p.opts.HostFunctions {
+		if h.namespace() == ns {
+			return true
+		}
+	}
+	return false
+}
+
+// loadModules loads every module, checks its imports and memory, and orders
+// them so that each comes after the modules it imports from.
+func (p *CompiledPlugin) loadModules(ctx context.Context) error {
+	m := &p.manifest
+	opts := wasmOptions(p.limit)
+	mods := make([]linkedModule, len(m.Wasm))
+	// Release what was acquired if anything fails; p.modules takes over below.
+	defer func() {
+		if p.modules == nil {
+			for _, lm := range mods {
+				if lm.sm != nil {
+					p.rt.modules.release(ctx, lm.sm)
+				}
+			}
+		}
+	}()
 	byName := map[string]int{}
-	maxTable := uint32(min(max(p.limit/8, 10_000), 1<<32-1)) // a table may cost what a memory may
 	for i := range m.Wasm {
 		field := fmt.Sprintf("wasm[%d]", i)
 		bin, err := m.Wasm[i].load(ctx, p.rt.opts.HTTPClient, field)
 		if err != nil {
 			return err
 		}
-		info, err := wasmbin.InstrumentModule(bin, wasmbin.Options{MaxTableElements: maxTable})
+		sm, err := p.rt.modules.acquire(ctx, p.rt, bin, opts, field)
 		if err != nil {
-			return fmt.Errorf("runtime: %s: not a usable wasm module: %w", field, err)
+			if le, ok := err.(*LoadError); ok && le.Source == "" {
+				le.Source = m.Wasm[i].source()
+			}
+			return err
 		}
-		for _, mem := range info.Memories {
+		mods[i] = linkedModule{name: m.moduleName(i), field: field, sm: sm}
+		byName[mods[i].name] = i
+		for _, mem := range sm.info.Memories {
 			if mem.Min*65536 > p.limit {
 				return fmt.Errorf("runtime: %s: memory needs %d pages at start, over memory.max_pages (%d)", field, mem.Min, p.limit/65536)
 			}
 		}
-		for _, t := range info.Tables {
-			if t.Min > uint64(maxTable) {
-				return fmt.Errorf("runtime: %s: table needs %d elements at start, over the limit of %d (memory.max_pages/8 KiB)", field, t.Min, maxTable)
+		for _, t := range sm.info.Tables {
+			if t.Min > uint64(opts.MaxTableElements) {
+				return fmt.Errorf("runtime: %s: table needs %d elements at start, over the limit of %d (memory.max_pages/8 KiB)", field, t.Min, opts.MaxTableElements)
 			}
 		}
-		mods[i] = loaded{name: m.moduleName(i), field: field, info: info}
-		byName[mods[i].name] = i
 	}
-	// Check imports before compiling: only functions come from the host;
-	// anything may come from another module of the manifest.
+	// The resolver needs module indexes in the final order: resolve by
+	// manifest index first, then renumber.
+	p.byName = byName
 	deps := make([][]int, len(mods))
 	for i, mod := range mods {
-		for _, im := range mod.info.Imports {
-			if j, ok := byName[im.Module]; ok && j != i {
-				deps[i] = append(deps[i], j)
+		for _, im := range mod.sm.info.Imports {
+			pr := p.provide(im.Module)
+			if pr.kind == fromModule && pr.module != i {
+				deps[i] = append(deps[i], pr.module)
 				continue
 			}
 			if im.Kind != wasmbin.KindFunc {
@@ -200,32 +290,9 @@ func (p *CompiledPlugin) compileModules(ctx context.Context) error {
 					Reason: "no module of the manifest provides it (the host provides functions only)"}
 			}
 		}
-	}
-	for i := range mods {
-		c, err := p.rt.wz.CompileModule(ctx, mods[i].info.Binary)
-		if err != nil {
-			return fmt.Errorf("runtime: %s: compile: %w", mods[i].field, err)
-		}
-		mods[i].compiled = c
-		mods[i].info.Binary = nil                                                      // wazero keeps what it needs
-		p.modules = append(p.modules, compiledModule{name: mods[i].name, compiled: c}) // for Close on failure
-	}
-	for i, mod := range mods {
-		for _, f := range mod.compiled.ImportedFunctions() {
+		for _, f := range mod.sm.compiled.ImportedFunctions() {
 			ns, name, _ := f.Import()
-			if j, ok := byName[ns]; ok && j != i {
-				ex, ok := mods[j].compiled.ExportedFunctions()[name]
-				if !ok {
-					return &ImportError{Field: mod.field, Kind: "function", Module: ns, Name: name,
-						Reason: fmt.Sprintf("module %q does not export it", ns)}
-				}
-				if !sameSig(ex, f) {
-					return &ImportError{Field: mod.field, Kind: "function", Module: ns, Name: name,
-						Reason: fmt.Sprintf("module %q exports it with another signature", ns)}
-				}
-				continue
-			}
-			if err := p.checkImport(ns, name, f); err != nil {
+			if err := p.checkImport(mods, i, ns, name, f); err != nil {
 				return &ImportError{Field: mod.field, Kind: "function", Module: ns, Name: name, Reason: err.Error()}
 			}
 		}
@@ -234,23 +301,31 @@ func (p *CompiledPlugin) compileModules(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("%w: wasm: %v", ErrManifest, err)
 	}
-	p.modules = p.modules[:0]
+	p.modules = make([]linkedModule, 0, len(order))
+	p.byName = map[string]int{}
 	for _, i := range order {
-		p.modules = append(p.modules, compiledModule{name: mods[i].name, compiled: mods[i].compiled, start: mods[i].info.Start})
-	}
-	main := p.modules[len(p.modules)-1].compiled
-	p.exports = map[string]api.FunctionDefinition{}
-	for name, def := range main.ExportedFunctions() {
-		if callable(def) {
-			p.exports[name] = def
-		}
+		p.byName[mods[i].name] = len(p.modules)
+		p.modules = append(p.modules, mods[i])
 	}
 	return nil
 }
 
-func (p *CompiledPlugin) checkImport(ns, name string, f api.FunctionDefinition) error {
-	switch ns {
-	case kernel.ModuleName:
+// checkImport checks one function import of module i against its provider.
+func (p *CompiledPlugin) checkImport(mods []linkedModule, i int, ns, name string, f api.FunctionDefinition) error {
+	pr := p.provide(ns)
+	switch pr.kind {
+	case fromModule:
+		if pr.module == i {
+			return errors.New("a module cannot import from itself")
+		}
+		ex, ok := mods[pr.module].sm.compiled.ExportedFunctions()[name]
+		if !ok {
+			return fmt.Errorf("module %q does not export it", ns)
+		}
+		if !sameSig(ex, f) {
+			return fmt.Errorf("module %q exports it with another signature", ns)
+		}
+	case fromKernel:
 		ex, ok := p.rt.kernel.Exports()[name]
 		if !ok {
 			return errors.New("the kernel has no such function")
@@ -258,23 +333,25 @@ func (p *CompiledPlugin) checkImport(ns, name string, f api.FunctionDefinition) 
 		if !sameSig(ex, f) {
 			return errors.New("signature differs from the kernel's")
 		}
-		return nil
-	case "wasi_snapshot_preview1":
-		if !p.opts.WASI {
+	case fromWASI:
+	case fromHost:
+		for _, h := range p.opts.HostFunctions {
+			if h.namespace() == ns && h.Name == name {
+				if !slices.Equal(h.Params, f.ParamTypes()) || !slices.Equal(h.Results, f.ResultTypes()) {
+					return fmt.Errorf("host function has signature %v -> %v, plug-in wants %v -> %v",
+						h.Params, h.Results, f.ParamTypes(), f.ResultTypes())
+				}
+				return nil
+			}
+		}
+		return errors.New("no such host function was granted")
+	default:
+		if ns == wasiName {
 			return errors.New("WASI is not enabled for this plug-in (PluginOptions.WASI)")
 		}
-		return nil
+		return errors.New("no such host function was granted")
 	}
-	for _, h := range p.opts.HostFunctions {
-		if h.namespace() == ns && h.Name == name {
-			if !slices.Equal(h.Params, f.ParamTypes()) || !slices.Equal(h.Results, f.ResultTypes()) {
-				return fmt.Errorf("host function has signature %v -> %v, plug-in wants %v -> %v",
-					h.Params, h.Results, f.ParamTypes(), f.ResultTypes())
-			}
-			return nil
-		}
-	}
-	return errors.New("no such host function was granted")
+	return nil
 }
 
 func sameSig(a, b api.FunctionDefinition) bool {
@@ -319,49 +396,63 @@ func callable(def api.FunctionDefinition) bool {
 	return len(def.ParamTypes()) == 0 && (len(res) == 0 || (len(res) == 1 && res[0] == api.ValueTypeI32))
 }
 
-// FunctionExists reports whether the plug-in exports a function of that name
-// that can be called as a plug-in function (no parameters, no result or an i32).
-func (p *CompiledPlugin) FunctionExists(name string) bool {
-	_, ok := p.exports[name]
-	return ok
+// bindFunctions makes one Function per callable export of the main module.
+func (p *CompiledPlugin) bindFunctions() {
+	main := p.modules[len(p.modules)-1].sm.compiled
+	p.funcs = map[string]*Function{}
+	for name, def := range main.ExportedFunctions() {
+		if callable(def) {
+			p.names = append(p.names, name)
+		}
+	}
+	slices.Sort(p.names)
+	for i, name := range p.names {
+		def := main.ExportedFunctions()[name]
+		p.funcs[name] = &Function{plugin: p, name: name, index: i, results: len(def.ResultTypes())}
+	}
+}
+
+// Function resolves a function of the plug-in once; call it on any of the
+// plug-in's instances with Instance.CallFunction or Instance.Invoke. It fails
+// with ErrFunctionNotFound when the plug-in exports no callable function of
+// that name (plug-in functions take nothing and return nothing or an i32).
+func (p *CompiledPlugin) Function(name string) (*Function, error) {
+	if f, ok := p.funcs[name]; ok {
+		return f, nil
+	}
+	if def, ok := p.modules[len(p.modules)-1].sm.compiled.ExportedFunctions()[name]; ok {
+		return nil, fmt.Errorf("%s: %w: it has signature %v -> %v; plug-in functions take nothing and return nothing or an i32",
+			callPrefix(p.name, name), ErrFunctionNotFound, def.ParamTypes(), def.ResultTypes())
+	}
+	return nil, fmt.Errorf("%s: %w", callPrefix(p.name, name), ErrFunctionNotFound)
 }
 
 // Functions lists the plug-in's callable functions, sorted.
-func (p *CompiledPlugin) Functions() []string {
-	names := make([]string, 0, len(p.exports))
-	for n := range p.exports {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
-}
+func (p *CompiledPlugin) Functions() []string { return slices.Clone(p.names) }
 
-// Name is the plug-in's name, as its logs carry it.
+// Name is the plug-in's name, as its errors and logs carry it.
 func (p *CompiledPlugin) Name() string { return p.name }
 
-// Close closes every instance of the plug-in, then the plug-in. It is idempotent.
+// Close closes every instance of the plug-in, then the plug-in; its modules
+// are released when no other plug-in or Module handle uses them. It is
+// idempotent.
 func (p *CompiledPlugin) Close(ctx context.Context) error {
-	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
-		return nil
-	}
-	p.closed = true
-	insts := make([]*Instance, 0, len(p.instances))
-	for i := range p.instances {
-		insts = append(insts, i)
-	}
-	p.mu.Unlock()
+	return p.close(ctx, func() error {
+		p.rt.drop(p)
+		return p.release(ctx)
+	})
+}
+
+// release drops the plug-in's modules and host functions.
+func (p *CompiledPlugin) release(ctx context.Context) error {
 	var errs []error
-	for _, i := range insts {
-		errs = append(errs, i.Close(ctx))
-	}
 	for _, m := range p.modules {
-		errs = append(errs, m.compiled.Close(ctx))
+		errs = append(errs, p.rt.modules.release(ctx, m.sm))
 	}
+	p.modules = nil
 	for _, m := range p.hostMods {
 		errs = append(errs, m.Close(ctx))
 	}
-	p.rt.untrack(p)
+	p.hostMods = nil
 	return errors.Join(errs...)
 }

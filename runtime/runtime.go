@@ -14,6 +14,7 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/tendril-wasm/tendril/internal/kern"
+	"github.com/tendril-wasm/tendril/internal/wasmbin"
 )
 
 // Defaults applied when an Options or Manifest field is zero.
@@ -46,22 +47,31 @@ type Options struct {
 	HTTPClient *http.Client
 }
 
-// Runtime compiles plug-ins. It owns a wazero runtime: closing it closes
-// every CompiledPlugin and Instance it made. It is safe for concurrent use.
+// Runtime compiles modules and plug-ins. It owns a wazero runtime:
+// closing it closes every Module, CompiledPlugin and Instance it made. It is
+// safe for concurrent use.
 type Runtime struct {
+	node
 	wz     wazero.Runtime
 	kernel *kern.Kernel
 	wasi   api.Module
 	opts   Options
 	cache  wazero.CompilationCache
+	// ownClient is the HTTP client New made (Options.HTTPClient nil): Close
+	// closes its idle connections.
+	ownClient *http.Client
+
+	modules moduleTable
+	// ops is held (read) by Compile, CompileModule and Instantiate while
+	// they use wazero; Close waits for them (write) before closing it.
+	ops sync.RWMutex
 
 	// callers maps a plug-in's modules to their Instance, for host functions.
 	callers sync.Map // api.Module -> *Instance
-
-	mu      sync.Mutex
-	closed  bool
-	plugins map[*CompiledPlugin]struct{}
 }
+
+// wasiName is WASI's import module.
+const wasiName = "wasi_snapshot_preview1"
 
 // wazeroWarmUp works around a data race in wazero v1.12.0, which fills a
 // package variable (its version string) on first use without a lock:
@@ -83,14 +93,16 @@ func New(ctx context.Context, opts Options) (_ *Runtime, err error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	r := &Runtime{}
 	if opts.HTTPClient == nil {
 		// Not http.DefaultClient: no shared state, and no proxy taken from
 		// the environment.
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.Proxy = nil
 		opts.HTTPClient = &http.Client{Transport: t}
+		r.ownClient = opts.HTTPClient
 	}
-	r := &Runtime{opts: opts, plugins: map[*CompiledPlugin]struct{}{}}
+	r.opts = opts
 	cfg := wazero.NewRuntimeConfig().WithCoreFeatures(api.CoreFeaturesV2 |
 		experimental.CoreFeaturesTailCall | experimental.CoreFeaturesExtendedConst)
 	if opts.CompilationCacheDir != "" {
@@ -118,47 +130,67 @@ func New(ctx context.Context, opts Options) (_ *Runtime, err error) {
 	return r, nil
 }
 
-// Close closes every plug-in and instance, then the runtime. It is idempotent.
+// Close closes every module handle, plug-in and instance, then the runtime,
+// and closes the idle connections of the HTTP client it made. It is
+// idempotent.
 func (r *Runtime) Close(ctx context.Context) error {
-	r.mu.Lock()
-	if r.closed {
-		r.mu.Unlock()
-		return nil
-	}
-	r.closed = true
-	plugins := make([]*CompiledPlugin, 0, len(r.plugins))
-	for p := range r.plugins {
-		plugins = append(plugins, p)
-	}
-	r.mu.Unlock()
-	var errs []error
-	for _, p := range plugins {
-		errs = append(errs, p.Close(ctx))
-	}
-	if r.kernel != nil {
-		errs = append(errs, r.kernel.Close(ctx))
-	}
-	if r.wz != nil {
-		errs = append(errs, r.wz.Close(ctx))
-	}
-	if r.cache != nil {
-		errs = append(errs, r.cache.Close(ctx))
-	}
-	return errors.Join(errs...)
+	return r.close(ctx, func() error {
+		r.ops.Lock() // in-flight Compile and Instantiate end first
+		defer r.ops.Unlock()
+		var errs []error
+		r.modules.close()
+		if r.kernel != nil {
+			errs = append(errs, r.kernel.Close(ctx))
+		}
+		if r.wz != nil {
+			errs = append(errs, r.wz.Close(ctx))
+		}
+		if r.cache != nil {
+			errs = append(errs, r.cache.Close(ctx))
+		}
+		if r.ownClient != nil {
+			r.ownClient.CloseIdleConnections()
+		}
+		return errors.Join(errs...)
+	})
 }
 
-func (r *Runtime) track(p *CompiledPlugin) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.closed {
+// enter starts an operation that uses wazero (see ops); leave ends it.
+func (r *Runtime) enter() error {
+	r.ops.RLock()
+	if r.isClosed() {
+		r.ops.RUnlock()
 		return ErrClosed
 	}
-	r.plugins[p] = struct{}{}
 	return nil
 }
 
-func (r *Runtime) untrack(p *CompiledPlugin) {
-	r.mu.Lock()
-	delete(r.plugins, p)
-	r.mu.Unlock()
+func (r *Runtime) leave() { r.ops.RUnlock() }
+
+// Stats are counters of a Runtime, for tests and monitoring.
+type Stats struct {
+	// Compilations counts the modules compiled since New; a module found
+	// already compiled does not count.
+	Compilations uint64
+	// LiveModules is the number of compiled modules held now (by Module
+	// handles and plug-ins).
+	LiveModules int
+}
+
+// Stats returns the runtime's counters.
+func (r *Runtime) Stats() Stats {
+	c, live := r.modules.stats()
+	return Stats{Compilations: c, LiveModules: live}
+}
+
+// defaultWasmOptions instruments a module for a plug-in with the runtime's
+// default memory limit.
+func (r *Runtime) defaultWasmOptions() wasmbin.Options {
+	return wasmOptions(uint64(r.opts.MemoryLimitPages) * 65536)
+}
+
+// wasmOptions instruments a module for a plug-in whose memories are
+// bounded to limit bytes: a table may cost what a memory may.
+func wasmOptions(limit uint64) wasmbin.Options {
+	return wasmbin.Options{MaxTableElements: uint32(min(max(limit/8, 10_000), 1<<32-1))}
 }

@@ -46,7 +46,7 @@ func TestBinary(t *testing.T) {
 		{"exit", []string{"call", ref(t, "exit.wasm"), "_start", "--wasi", "--config", "code=500"}, "",
 			want{code: 1, stderr: []string{"exit code 500"}, oneLine: true}},
 		{"trap", []string{"call", writeFile(t, "trap.wasm", trapWasm), "run"}, "",
-			want{code: 1, stderr: []string{"call run: trap", "unreachable"}, oneLine: true}},
+			want{code: 1, stderr: []string{"run: trap", "unreachable"}, oneLine: true}},
 		{"standard Go command", []string{"call", ref(t, "std_command.wasm"), "_start", "--wasi", "--input", "ben"}, "",
 			want{stdout: "hello ben"}},
 		{"haskell", []string{"call", "--wasi", "--config", "greeting=Howdy", ref(t, "hello_haskell.wasm"), "testing", "--input", "John"}, "",

@@ -126,7 +126,8 @@ func callCmd(ctx context.Context, args []string, sio stdio) error {
 		}
 		return fmt.Errorf("%s: %w", o.plugin, err)
 	}
-	if !p.FunctionExists(o.function) {
+	fn, err := p.Function(o.function)
+	if err != nil {
 		return fmt.Errorf("plug-in %s has no function %q; it exports %s", p.Name(), o.function, exportList(p.Functions()))
 	}
 	in, err := p.Instantiate(ctx)
@@ -134,23 +135,26 @@ func callCmd(ctx context.Context, args []string, sio stdio) error {
 		return err
 	}
 	out := bufio.NewWriter(sio.out)
-	err = o.calls(ctx, in, input, out)
+	err = o.calls(ctx, in, fn, input, out)
 	if ferr := out.Flush(); err == nil && ferr != nil {
 		err = fmt.Errorf("writing output: %w", ferr)
 	}
 	return err
 }
 
-// calls calls the function --loop times and writes the outputs.
-func (o *callOptions) calls(ctx context.Context, in *runtime.Instance, input []byte, out *bufio.Writer) error {
-	for range o.loop {
-		res, err := in.Call(ctx, o.function, input)
-		if err != nil {
-			return &callError{function: o.function, err: err}
-		}
-		out.Write(res) // res is valid until the next call: copy it now
+// calls calls the function --loop times and writes the outputs. Errors
+// name the plug-in and the function, as the library's do.
+func (o *callOptions) calls(ctx context.Context, in *runtime.Instance, fn *runtime.Function, input []byte, out *bufio.Writer) error {
+	write := func(res []byte) error {
+		out.Write(res) // res is valid only in this function: written now
 		if o.set["loop"] {
 			out.WriteByte('\n')
+		}
+		return nil
+	}
+	for range o.loop {
+		if err := in.Invoke(ctx, fn, input, write); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -177,41 +181,6 @@ func newRuntime(ctx context.Context, cache string, logger *slog.Logger) (*runtim
 		rt, err = runtime.New(ctx, opts)
 	}
 	return rt, err
-}
-
-// callError is a failed call. Its message leads with the function and gives
-// what the plug-in said: its error message, "exit code N", ...
-type callError struct {
-	function string
-	err      error
-}
-
-func (e *callError) Unwrap() error { return e.err }
-
-func (e *callError) Error() string {
-	var (
-		guest     *runtime.GuestError
-		exit      *runtime.ExitError
-		interrupt *runtime.InterruptError
-		trap      *runtime.TrapError
-	)
-	detail := e.err.Error()
-	switch {
-	case errors.Is(e.err, runtime.ErrBroken):
-		// A call after an exit(0), with --loop: say so as it is.
-	case errors.As(e.err, &guest):
-		detail = guest.Message
-		if detail == "" {
-			detail = fmt.Sprintf("returned %d", guest.Code)
-		}
-	case errors.As(e.err, &exit):
-		detail = fmt.Sprintf("exit code %d", exit.Code)
-	case errors.As(e.err, &interrupt):
-		detail = "interrupted: " + interrupt.Cause.Error()
-	case errors.As(e.err, &trap):
-		detail = "trap: " + trap.Err.Error()
-	}
-	return "call " + e.function + ": " + detail
 }
 
 // exportList lists function names for a message, at most a few of them.
