@@ -32,13 +32,4 @@
 // The names of the codecs in this module are "raw", "string", "json",
 // "msgpack" and "protobuf". A plug-in declares its default codec by name
 // (see package pdk); a host finds it in a Set.
-//
-// # Cost in a plug-in
-//
-// Package codec itself uses only reflect, errors and unicode/utf8, which
-// the guest kit links anyway. What each codec adds to a standard-Go plug-in
-// (GOOS=wasip1 GOARCH=wasm -buildmode=c-shared -trimpath, Go 1.26), measured
-// by scripts/codecsize.sh:
-//
-// SIZE-TABLE
 package codec
