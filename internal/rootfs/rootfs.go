@@ -32,12 +32,25 @@ import (
 // releases the directory's descriptor (files already open stay usable) and
 // makes every later path operation fail with EBADF. Without Close the
 // descriptor is released when the file system is garbage collected.
+//
+// The files it opens count against a Limit of DefaultMaxOpenFiles of its
+// own; NewLimited shares one Limit between mounts.
 func New(dir string, readOnly bool) (experimentalsys.FS, error) {
+	return NewLimited(dir, readOnly, nil)
+}
+
+// NewLimited is New with the files it opens counted against lim (nil: a
+// Limit of DefaultMaxOpenFiles of its own). Past the limit, opening a file
+// or directory fails with ErrnoTooManyOpenFiles (EIO) until one is closed.
+func NewLimited(dir string, readOnly bool, lim *Limit) (experimentalsys.FS, error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, err
 	}
-	return &rootFS{root: root, dir: dir, readOnly: readOnly}, nil
+	if lim == nil {
+		lim = NewLimit(0)
+	}
+	return &rootFS{root: root, dir: dir, readOnly: readOnly, limit: lim}, nil
 }
 
 // rootFS is an experimentalsys.FS confined to a directory by an os.Root.
@@ -69,6 +82,7 @@ type rootFS struct {
 	root     *os.Root
 	dir      string
 	readOnly bool
+	limit    *Limit // open files, against a per-instance cap
 }
 
 // errPathEscapes is the text of the (unexported) error os.Root returns for
@@ -192,8 +206,12 @@ func (r *rootFS) OpenFile(path string, flag experimentalsys.Oflag, perm fs.FileM
 		// checks.
 		osFlag = dirOpenFlag()
 	}
+	if errno := r.limit.acquire(); errno != 0 {
+		return nil, errno
+	}
 	f, err := r.root.OpenFile(name, osFlag, perm&fs.ModePerm)
 	if err != nil {
+		r.limit.release()
 		return nil, toErrno(err)
 	}
 	rf := &rootFile{fs: r, path: name, flag: flag, perm: perm & fs.ModePerm, file: f, reopenDir: true}
@@ -201,16 +219,16 @@ func (r *rootFS) OpenFile(path string, flag experimentalsys.Oflag, perm fs.FileM
 		fi, err := f.Stat()
 		switch {
 		case err != nil:
-			_ = f.Close()
+			_ = rf.Close()
 			return nil, toErrno(err)
 		case seen != nil && !os.SameFile(seen, fi):
-			_ = f.Close()
+			_ = rf.Close()
 			return nil, experimentalsys.ELOOP
 		case dir && !fi.IsDir():
-			_ = f.Close()
+			_ = rf.Close()
 			return nil, experimentalsys.ENOTDIR
 		case dir && (accessMode(flag) != experimentalsys.O_RDONLY || flag&experimentalsys.O_TRUNC != 0):
-			_ = f.Close()
+			_ = rf.Close()
 			return nil, experimentalsys.EISDIR
 		}
 		rf.setCache(sys.NewStat_t(fi))
@@ -822,5 +840,6 @@ func (f *rootFile) Close() experimentalsys.Errno {
 		return 0
 	}
 	f.closed = true
+	f.fs.limit.release()
 	return toErrno(f.file.Close())
 }
