@@ -38,6 +38,7 @@ type Instance struct {
 	caller Caller
 	intr   interrupter
 	roots  []io.Closer // allowed_paths mounts, closed with the instance
+	files  *rootfs.Limit
 	stack  [1]uint64
 
 	callMu sync.Mutex   // held by every call; Close takes it after killing the call
@@ -77,6 +78,7 @@ func (p *CompiledPlugin) Instantiate(ctx context.Context) (_ *Instance, err erro
 		HTTPResponseHeaders: p.opts.HTTPResponseHeaders,
 		Logger:              p.logger,
 	}
+	kopts.AllowPrivateNetworks = p.opts.AllowPrivateNetworks
 	if v := p.manifest.Memory.MaxVarBytes; v != nil {
 		kopts.MaxVarBytes = *v
 		if *v == 0 {
@@ -152,7 +154,10 @@ func (p *CompiledPlugin) moduleConfig(in *Instance) (wazero.ModuleConfig, error)
 			// os.Root-based: symlinks never lead out of the directory, and
 			// "ro:" refuses every write (O_TRUNC and O_CREAT included).
 			dir, readOnly := strings.CutPrefix(host, "ro:")
-			root, err := rootfs.New(dir, readOnly)
+			if in.files == nil { // one cap on open files for all its mounts
+				in.files = rootfs.NewLimit(0)
+			}
+			root, err := rootfs.NewLimited(dir, readOnly, in.files)
 			if err != nil {
 				return nil, fmt.Errorf("runtime: allowed_paths %q: %w", host, err)
 			}

@@ -29,6 +29,11 @@ type PluginOptions struct {
 	HostFunctions []HostFunction
 	// HTTPResponseHeaders lets the plug-in read response headers (http_headers).
 	HTTPResponseHeaders bool
+	// AllowPrivateNetworks lets requests reach loopback, private and
+	// link-local addresses that allowed_hosts does not name exactly (as an
+	// IP, or "localhost"); by default they are refused at dial time, after
+	// DNS. See kern.Options.AllowPrivateNetworks and RATIONALE.md.
+	AllowPrivateNetworks bool
 	// Name names the plug-in in errors and logs; "" means the main module's
 	// name or file name, else "plugin".
 	Name string
