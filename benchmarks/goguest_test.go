@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/tendril-wasm/tendril/internal/guestbuild"
+	"github.com/tendril-wasm/tendril/internal/guestbuild/guesttest"
 )
 
 // Plug-ins built from source with Tendril's Go guest kit (pdk/, standard Go,
@@ -27,12 +27,12 @@ var (
 	goCountVowels = goGuest{dir: "count_vowels", fn: "count_vowels"} // pdk.AppendInput, a var, JSON out
 )
 
-// wasm builds the guest (once per test binary, see guestbuild.ForTest) and
+// wasm builds the guest (once per test binary, see guesttest.Build) and
 // returns its module. ForTest reads the guest's sources in this process, so
 // editing them invalidates go test's cache.
 func (g goGuest) wasm(tb testing.TB) []byte {
 	tb.Helper()
-	b, err := os.ReadFile(guestbuild.ForTest(tb, filepath.Join("..", "examples", "plugins", g.dir)))
+	b, err := os.ReadFile(guesttest.Build(tb, filepath.Join("..", "examples", "plugins", g.dir)))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -18,7 +18,7 @@ import (
 
 	extism "github.com/extism/go-sdk"
 
-	"github.com/tendril-wasm/tendril/internal/guestbuild"
+	"github.com/tendril-wasm/tendril/internal/guestbuild/guesttest"
 )
 
 // pdkPlugin builds the example plug-in name from source and returns an
@@ -26,7 +26,7 @@ import (
 func pdkPlugin(t *testing.T, name string, m extism.Manifest, cfg extism.PluginConfig, funcs ...extism.HostFunction) *extism.Plugin {
 	t.Helper()
 	ctx := context.Background()
-	wasm := guestbuild.ForTest(t, filepath.Join("..", "examples", "plugins", name))
+	wasm := guesttest.Build(t, filepath.Join("..", "examples", "plugins", name))
 	m.Wasm = []extism.Wasm{extism.WasmFile{Path: wasm}}
 	cfg.EnableWasi = true // standard-Go plug-ins are WASI reactors
 	p, err := extism.NewPlugin(ctx, m, cfg, funcs)

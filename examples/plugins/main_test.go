@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/tendril-wasm/tendril/internal/guestbuild"
+	"github.com/tendril-wasm/tendril/internal/guestbuild/guesttest"
 	"github.com/tendril-wasm/tendril/runtime"
 )
 
@@ -42,7 +42,7 @@ type setup struct {
 func compile(t testing.TB, dir string, s setup) *runtime.CompiledPlugin {
 	t.Helper()
 	ctx := context.Background()
-	wasm := guestbuild.ForTest(t, dir)
+	wasm := guesttest.Build(t, dir)
 	ropts := s.runtime
 	ropts.CompilationCacheDir = cacheDir
 	rt, err := runtime.New(ctx, ropts)

@@ -9,6 +9,6 @@
 // instantiates it, calls _initialize once, then calls its //go:wasmexport
 // functions as often as it likes. Only the Go toolchain is needed.
 //
-// ForTest builds a plug-in from source inside a test, once per test binary,
-// so that tests run the plug-ins of the repository as they are now.
+// Tests build the repository's plug-ins with package guesttest, which keeps
+// package testing out of the tendril command.
 package guestbuild

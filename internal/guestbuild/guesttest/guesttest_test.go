@@ -1,4 +1,4 @@
-package guestbuild_test
+package guesttest_test
 
 import (
 	"bytes"
@@ -10,14 +10,17 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/tendril-wasm/tendril/internal/guestbuild"
+	"github.com/tendril-wasm/tendril/internal/guestbuild/guesttest"
 )
 
-func TestForTest(t *testing.T) {
+// echoDir is a plug-in of the repository.
+var echoDir = filepath.Join("..", "..", "..", "examples", "plugins", "echo")
+
+func TestBuild(t *testing.T) {
 	var paths [4]string
 	var wg sync.WaitGroup
 	for i := range paths {
-		wg.Go(func() { paths[i] = guestbuild.ForTest(t, echoDir) })
+		wg.Go(func() { paths[i] = guesttest.Build(t, echoDir) })
 	}
 	wg.Wait()
 	first, err := os.ReadFile(paths[0])
@@ -60,12 +63,12 @@ func (f *fatalTB) Skip(args ...any)               { f.end("skip") }
 func (f *fatalTB) Skipf(string, ...any)           { f.end("skip") }
 func (f *fatalTB) SkipNow()                       { f.end("skip") }
 
-// run calls ForTest on f in a goroutine of its own and reports how it ended.
+// run calls Build on f in a goroutine of its own and reports how it ended.
 func (f *fatalTB) run(pkgDir string) string {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		guestbuild.ForTest(f, pkgDir)
+		guesttest.Build(f, pkgDir)
 	}()
 	<-done
 	f.mu.Lock()
@@ -73,21 +76,21 @@ func (f *fatalTB) run(pkgDir string) string {
 	return f.ended
 }
 
-func TestForTestFailsWithoutToolchain(t *testing.T) {
+func TestBuildFailsWithoutToolchain(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
 	t.Setenv("GOROOT", "")
 	f := &fatalTB{TB: t}
 	// A directory of its own, so that no cached build answers.
 	got := f.run(t.TempDir())
 	if !strings.HasPrefix(got, "fatal: ") || !strings.Contains(got, "toolchain") {
-		t.Errorf("ForTest without a toolchain ended with %q, want a fatal error about the toolchain", got)
+		t.Errorf("Build without a toolchain ended with %q, want a fatal error about the toolchain", got)
 	}
 }
 
-func TestForTestFailsOnBuildError(t *testing.T) {
+func TestBuildFailsOnBuildError(t *testing.T) {
 	f := &fatalTB{TB: t}
-	got := f.run(filepath.Join("testdata", "broken"))
+	got := f.run(filepath.Join("..", "testdata", "broken"))
 	if !strings.HasPrefix(got, "fatal: ") || !strings.Contains(got, "notDefined") {
-		t.Errorf("ForTest of a broken plug-in ended with %q, want a fatal error with the compiler's message", got)
+		t.Errorf("Build of a broken plug-in ended with %q, want a fatal error with the compiler's message", got)
 	}
 }

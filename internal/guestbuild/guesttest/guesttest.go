@@ -1,26 +1,32 @@
-package guestbuild
+// Package guesttest builds the Go plug-ins of the repository from source
+// inside tests, once per test binary, so that tests run the plug-ins as they
+// are now. It is test tooling, kept out of package guestbuild so that the
+// tendril command does not link package testing.
+package guesttest
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/tendril-wasm/tendril/internal/guestbuild"
 )
 
-// testBuilds is the process's cache of ForTest builds. It is test tooling:
+// testBuilds is the process's cache of Build builds. It is test tooling:
 // the only package-level state in this package.
 var testBuilds struct {
 	mu     sync.Mutex
 	builds map[string]*build // by absolute plug-in directory
 }
 
-// build is one plug-in built (or being built) by ForTest.
+// build is one plug-in built (or being built) by Build.
 type build struct {
 	once  sync.Once
 	name  string   // file name for the module
@@ -30,7 +36,7 @@ type build struct {
 	err   error
 }
 
-// ForTest builds the Go plug-in in pkgDir and returns the path of the
+// Build builds the Go plug-in in pkgDir and returns the path of the
 // module, a file in the test's t.TempDir. The first call for a pkgDir builds
 // the plug-in; later calls in the same test binary copy that build. Every call
 // reads each source file the plug-in is built from (its package and every
@@ -41,10 +47,10 @@ type build struct {
 // Go toolchain is missing. Nothing is left behind: builds happen in a
 // temporary directory removed at once, and each copy goes when its test ends.
 //
-// ForTest is safe for concurrent use; different plug-ins build in parallel.
-func ForTest(t testing.TB, pkgDir string) string {
+// Build is safe for concurrent use; different plug-ins build in parallel.
+func Build(t testing.TB, pkgDir string) string {
 	t.Helper()
-	dir, err := packageDir(pkgDir)
+	dir, err := filepath.Abs(pkgDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,17 +61,17 @@ func ForTest(t testing.TB, pkgDir string) string {
 	}
 	for _, d := range b.dirs {
 		if _, err := os.ReadDir(d); err != nil {
-			t.Fatalf("guestbuild: reading plug-in sources: %v", err)
+			t.Fatalf("guesttest: reading plug-in sources: %v", err)
 		}
 	}
 	for _, f := range b.files {
 		if _, err := os.ReadFile(f); err != nil {
-			t.Fatalf("guestbuild: reading plug-in sources: %v", err)
+			t.Fatalf("guesttest: reading plug-in sources: %v", err)
 		}
 	}
 	path := filepath.Join(t.TempDir(), b.name)
 	if err := os.WriteFile(path, b.wasm, 0o644); err != nil {
-		t.Fatalf("guestbuild: %v", err)
+		t.Fatalf("guesttest: %v", err)
 	}
 	return path
 }
@@ -92,18 +98,18 @@ func (b *build) build(dir string) {
 	if b.files, b.dirs, b.err = sources(ctx, dir); b.err != nil {
 		return
 	}
-	tmp, err := os.MkdirTemp("", "tendril-guestbuild-")
+	tmp, err := os.MkdirTemp("", "tendril-guesttest-")
 	if err != nil {
-		b.err = fmt.Errorf("guestbuild: %w", err)
+		b.err = fmt.Errorf("guesttest: %w", err)
 		return
 	}
 	defer os.RemoveAll(tmp)
 	out := filepath.Join(tmp, b.name)
-	if b.err = Build(ctx, dir, out); b.err != nil {
+	if b.err = guestbuild.Build(ctx, dir, out); b.err != nil {
 		return
 	}
 	if b.wasm, err = os.ReadFile(out); err != nil {
-		b.err = fmt.Errorf("guestbuild: %w", err)
+		b.err = fmt.Errorf("guesttest: %w", err)
 	}
 }
 
@@ -111,12 +117,18 @@ func (b *build) build(dir string) {
 // embedded files of every non-standard package in its build, each package's
 // directory (so that added files count), and the go.mod of each module.
 func sources(ctx context.Context, dir string) (files, dirs []string, err error) {
-	out, err := Options{}.run(ctx, dir, "list", "-deps", "-json=Dir,Standard,GoFiles,CgoFiles,EmbedFiles,Module", ".")
+	goBin, err := goTool()
 	if err != nil {
-		if errors.Is(err, ErrNoGo) {
-			return nil, nil, err
-		}
-		return nil, nil, &BuildError{Dir: dir, Output: string(out), Err: err}
+		return nil, nil, err
+	}
+	cmd := exec.CommandContext(ctx, goBin, "list", "-deps", "-json=Dir,Standard,GoFiles,CgoFiles,EmbedFiles,Module", ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, nil, &guestbuild.BuildError{Dir: dir, Output: string(out) + stderr.String(), Err: err}
 	}
 	seen := map[string]bool{}
 	add := func(f string) {
@@ -136,7 +148,7 @@ func sources(ctx context.Context, dir string) (files, dirs []string, err error) 
 		if err := dec.Decode(&p); err == io.EOF {
 			break
 		} else if err != nil {
-			return nil, nil, fmt.Errorf("guestbuild: reading go list output: %w", err)
+			return nil, nil, fmt.Errorf("guesttest: reading go list output: %w", err)
 		}
 		if p.Standard {
 			continue
@@ -152,4 +164,18 @@ func sources(ctx context.Context, dir string) (files, dirs []string, err error) 
 		}
 	}
 	return files, dirs, nil
+}
+
+// goTool finds the go command as guestbuild.Build does: "go" from PATH,
+// then $GOROOT/bin/go.
+func goTool() (string, error) {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p, nil
+	}
+	if root := os.Getenv("GOROOT"); root != "" {
+		if p, err := exec.LookPath(filepath.Join(root, "bin", "go")); err == nil {
+			return p, nil
+		}
+	}
+	return "", guestbuild.ErrNoGo
 }

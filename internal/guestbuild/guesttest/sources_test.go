@@ -1,4 +1,4 @@
-package guestbuild
+package guesttest
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 )
 
 func TestSources(t *testing.T) {
-	dir, err := filepath.Abs(filepath.Join("..", "..", "examples", "plugins", "echo"))
+	dir, err := filepath.Abs(filepath.Join("..", "..", "..", "examples", "plugins", "echo"))
 	if err != nil {
 		t.Fatal(err)
 	}
