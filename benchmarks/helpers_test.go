@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -141,7 +140,7 @@ var (
 )
 
 // wasm returns the plug-in's binary: a reference plug-in from the module
-// cache, or a WAT file of testdata built with wat2wasm.
+// cache, or the committed build of a WAT file of testdata.
 func (p plugin) wasm(tb testing.TB) []byte {
 	tb.Helper()
 	if filepath.Ext(p.file) == ".wat" {
@@ -154,29 +153,14 @@ func (p plugin) wasm(tb testing.TB) []byte {
 	return b
 }
 
-// wat2wasm builds a WAT file with wabt's wat2wasm. The source is read here,
-// in the test process, so that editing it invalidates go test's cache.
+// wat2wasm returns the committed build of a WAT file of testdata: the .wasm
+// beside it (scripts/gen-wasm.sh rebuilds it; CI checks that they match).
+// It is read here, in the test process, so that go test's cache sees edits.
 func wat2wasm(tb testing.TB, file string) []byte {
 	tb.Helper()
-	tool, err := exec.LookPath("wat2wasm")
+	b, err := os.ReadFile(strings.TrimSuffix(file, ".wat") + ".wasm")
 	if err != nil {
-		tb.Fatalf("wat2wasm (Debian package wabt) is needed to build %s: %v", file, err)
-	}
-	src, err := os.ReadFile(file)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	dir := tb.TempDir()
-	in, out := filepath.Join(dir, filepath.Base(file)), filepath.Join(dir, "out.wasm")
-	if err := os.WriteFile(in, src, 0o644); err != nil {
-		tb.Fatal(err)
-	}
-	if msg, err := exec.Command(tool, in, "-o", out).CombinedOutput(); err != nil {
-		tb.Fatalf("wat2wasm %s: %v\n%s", file, err, msg)
-	}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		tb.Fatal(err)
+		tb.Fatalf("%v (scripts/gen-wasm.sh builds it from %s)", err, file)
 	}
 	return b
 }

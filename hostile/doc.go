@@ -1,8 +1,9 @@
 // Package hostile is Tendril's hostile plug-in suite: the tests an attacker
 // would write against the runtime. It has no API; everything is in its tests.
 //
-// Each plug-in is a WebAssembly text file in testdata/, assembled with
-// wat2wasm (Debian's wabt) when the tests run. TestHostile runs every case of
+// Each plug-in is a WebAssembly text file in testdata/, committed with its
+// build beside it (scripts/gen-wasm.sh rebuilds them with wabt's wat2wasm,
+// and checks them in CI), so the tests need only Go. TestHostile runs every case of
 // a table (one attack each: endless loops, memory, table and var bombs, stack
 // overflow, out-of-range kernel offsets, stale and foreign handles, traps and
 // exits mid-call, denied HTTP and redirects, path escapes, host functions

@@ -50,7 +50,11 @@ const (
 func TestWasmMatchesSource(t *testing.T) {
 	wat2wasm, err := exec.LookPath("wat2wasm")
 	if err != nil {
-		t.Fatalf("wat2wasm not found (install wabt: apt-get install wabt): %v", err)
+		// go test ./... needs only Go; CI (TENDRIL_CI=1) has wabt.
+		if os.Getenv("TENDRIL_CI") != "" {
+			t.Fatalf("wat2wasm not found (install wabt: apt-get install wabt): %v", err)
+		}
+		t.Skipf("wat2wasm not found: kernel.wasm not checked against kernel.wat (CI checks it): %v", err)
 	}
 	src, err := os.ReadFile("kernel.wat")
 	if err != nil {
