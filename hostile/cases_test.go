@@ -120,7 +120,7 @@ func hostileCases(t *testing.T, e *env) []hostileCase {
 		// runs, including the one that would interrupt the guest.
 		{name: "loop/gc_during_call", wat: "spin", fn: "spin", setup: timeoutMs(stopMs),
 			during: func() { time.Sleep(20 * time.Millisecond); goruntime.GC() },
-			want:   interrupted(deadline), broken: true, bound: interruptBnd},
+			want:   interrupted(deadline), broken: true, bound: interruptBnd, check: gcControl},
 		{name: "loop/ctx_cancel", wat: "spin", fn: "spin", cancelAfter: stopAfter,
 			want: interrupted(canceled), broken: true, bound: interruptBnd},
 		// wazero 1.12 does not enable tail calls by default (they are

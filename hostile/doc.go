@@ -2,14 +2,15 @@
 // would write against the runtime. It has no API; everything is in its tests.
 //
 // Each plug-in is a WebAssembly text file in testdata/, committed with its
-// build beside it (scripts/gen-wasm.sh rebuilds them with wabt's wat2wasm,
-// and checks them in CI), so the tests need only Go. TestHostile runs every case of
-// a table (one attack each: endless loops, memory, table and var bombs, stack
+// build beside it (scripts/gen-wasm.sh rebuilds them with wabt's wat2wasm and
+// CI checks that they match), so the tests need only Go. TestHostile runs
+// every case of a table (one attack each: endless loops, memory, table and var bombs, stack
 // overflow, out-of-range kernel offsets, stale and foreign handles, traps and
 // exits mid-call, denied HTTP and redirects, path escapes, host functions
 // that block, imports that were never granted) and checks, for each, that:
 //
-//   - it ends within its bound with the expected typed error (or a documented
+//   - it ends within its bound (stretched by the load measured meanwhile, see
+//     lag_test.go) with the expected typed error (or a documented
 //     benign result),
 //   - the host is alive and a neighbour instance in the same Runtime gives the
 //     same results before, during and after,

@@ -35,7 +35,7 @@ func takeSnapshot() snapshot {
 // about where they were (goroutines get a short settle loop).
 func checkFlat(t *testing.T, what string, before snapshot) {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(10 * time.Second) // ends as soon as they settle
 	for goruntime.NumGoroutine() > before.goroutines+leakGoroutine && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}

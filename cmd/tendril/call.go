@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,7 +26,7 @@ type callOptions struct {
 	hosts    stringList
 	paths    stringList
 	timeout  time.Duration
-	maxPages uint64
+	maxPages int
 	logLevel string
 	loop     int
 	cache    string
@@ -42,15 +43,17 @@ func parseCall(args []string) (*callOptions, error) {
 	o := &callOptions{config: keyValues{}, mounts: map[string]string{}, set: map[string]bool{}}
 	fs := newFlagSet("call")
 	fs.StringVar(&o.input, "input", "", "")
-	fs.BoolVar(&o.stdin, "stdin", false, "")
-	fs.BoolVar(&o.wasi, "wasi", false, "")
+	fs.Var((*boolValue)(&o.stdin), "stdin", "")
+	fs.Var((*boolValue)(&o.wasi), "wasi", "")
 	fs.Var(o.config, "config", "")
 	fs.Var(&o.hosts, "allow-host", "")
 	fs.Var(&o.paths, "allow-path", "")
-	fs.DurationVar(&o.timeout, "timeout", 0, "")
-	fs.Uint64Var(&o.maxPages, "memory-max-pages", 0, "")
-	fs.StringVar(&o.logLevel, "log-level", "warn", "")
-	fs.IntVar(&o.loop, "loop", 1, "")
+	fs.Var((*durationValue)(&o.timeout), "timeout", "")
+	fs.Var(intValue{v: &o.maxPages, min: 1, max: 65536}, "memory-max-pages", "")
+	o.logLevel = "warn"
+	fs.StringVar(&o.logLevel, "log-level", o.logLevel, "")
+	o.loop = 1
+	fs.Var(intValue{v: &o.loop, min: 1, max: math.MaxInt}, "loop", "")
 	fs.StringVar(&o.cache, "cache", "", "")
 	pos, err := parse("call", fs, args)
 	if err != nil {
@@ -65,11 +68,7 @@ func parseCall(args []string) (*callOptions, error) {
 	case o.set["input"] && o.stdin:
 		return nil, usagef("call", "--input and --stdin exclude each other")
 	case o.timeout < 0:
-		return nil, usagef("call", "--timeout %v is negative", o.timeout)
-	case o.set["memory-max-pages"] && (o.maxPages == 0 || o.maxPages > 65536):
-		return nil, usagef("call", "--memory-max-pages %d: want 1 to 65536", o.maxPages)
-	case o.loop < 1:
-		return nil, usagef("call", "--loop %d: want 1 or more", o.loop)
+		return nil, usagef("call", "--timeout: want a duration of 0 or more, got %v", o.timeout)
 	}
 	if o.level, err = parseLevel(o.logLevel); err != nil {
 		return nil, usagef("call", "--log-level: %v", err)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -32,8 +31,8 @@ func inspectCmd(ctx context.Context, args []string, sio stdio) error {
 	if err != nil {
 		return err
 	}
-	if !bytes.HasPrefix(bin, []byte("\x00asm")) {
-		return fmt.Errorf("inspect %s: not a WebAssembly module", path)
+	if err := checkModule(path, bin); err != nil {
+		return fmt.Errorf("inspect %w", err)
 	}
 	r := wazero.NewRuntime(ctx)
 	defer r.Close(ctx)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,6 +17,9 @@ func loadPlugin(path string) (m runtime.Manifest, name string, err error) {
 	if !strings.EqualFold(filepath.Ext(path), ".json") {
 		bin, err := os.ReadFile(path)
 		if err != nil {
+			return m, "", err
+		}
+		if err := checkModule(path, bin); err != nil {
 			return m, "", err
 		}
 		name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
@@ -90,4 +94,21 @@ func parseMount(s string) (host, guest string, err error) {
 		host = "ro:" + host
 	}
 	return host, guest, nil
+}
+
+// checkModule tells a person what is wrong when a file given as a plug-in is
+// not a WebAssembly binary, before the runtime sees it.
+func checkModule(path string, bin []byte) error {
+	text := bytes.TrimLeft(bin, " \t\r\n")
+	switch {
+	case len(bin) == 0:
+		return fmt.Errorf("%s: empty file, want a WebAssembly module", path)
+	case bytes.HasPrefix(bin, []byte("\x00asm")):
+		return nil
+	case bytes.HasPrefix(text, []byte("(module")) || bytes.HasPrefix(text, []byte(";;")):
+		return fmt.Errorf("%s: WebAssembly text, not a binary module: assemble it first (wat2wasm %s)", path, path)
+	case bytes.HasPrefix(text, []byte("{")):
+		return fmt.Errorf("%s: not a WebAssembly module; a manifest must be a file ending in .json", path)
+	}
+	return fmt.Errorf("%s: not a WebAssembly module (a .wasm file starts with \\0asm)", path)
 }

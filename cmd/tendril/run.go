@@ -70,8 +70,7 @@ func report(err error, sio stdio) int {
 		if usage.cmd != "" {
 			prefix += " " + usage.cmd
 		}
-		text, _ := usageOf(usage.cmd)
-		fmt.Fprintf(sio.errOut, "%s: %s\n\n%s", prefix, oneLine(usage.err.Error()), text)
+		fmt.Fprintf(sio.errOut, "%s: %s\nRun '%s --help' for usage.\n", prefix, oneLine(usage.err.Error()), prefix)
 		return 2
 	case errors.As(err, &build):
 		// The compiler's output is the useful part: keep its lines.
@@ -94,7 +93,7 @@ func helpCmd(args []string) error {
 		}
 		return usagef("", "help: unknown command %q", args[0])
 	}
-	return usagef("help", "want at most one command, got %d arguments", len(args))
+	return usagef("", "help: want at most one command, got %d arguments", len(args))
 }
 
 // oneLine makes s fit on one line of a terminal: it trims trailing space and

@@ -19,10 +19,11 @@ func TestRunCommands(t *testing.T) {
 		{"help build", []string{"help", "build"}, want{stdout: buildUsage}},
 		{"call -h", []string{"call", "-h"}, want{stdout: callUsage}},
 		{"build --help", []string{"build", "--help"}, want{stdout: buildUsage}},
-		{"help nothing", []string{"help", "nothing"}, want{code: 2, stderr: []string{`unknown command "nothing"`, mainUsage}}},
-		{"unknown command", []string{"frobnicate"}, want{code: 2, stderr: []string{`tendril: unknown command "frobnicate"`, mainUsage}}},
+		{"help nothing", []string{"help", "nothing"}, want{code: 2, stderr: []string{"tendril: help: unknown command \"nothing\"\nRun 'tendril --help' for usage.\n"}, stderrNot: []string{"Usage:"}}},
+		{"unknown command", []string{"frobnicate"}, want{code: 2, stderr: []string{"tendril: unknown command \"frobnicate\"\nRun 'tendril --help' for usage.\n"}, stderrNot: []string{"Usage:"}}},
 		{"version", []string{"version"}, want{stdoutHas: []string{"tendril ", " go1.", " wazero "}}},
-		{"version extra", []string{"version", "x"}, want{code: 2, stderr: []string{"tendril version: "}}},
+		{"version --help", []string{"version", "--help"}, want{stdoutHas: []string{"Usage: tendril version"}}},
+		{"version extra", []string{"version", "x"}, want{code: 2, stderr: []string{"tendril version: want no arguments, got 1\nRun 'tendril version --help' for usage.\n"}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

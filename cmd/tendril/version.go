@@ -7,8 +7,12 @@ import (
 
 // versionCmd prints the versions of tendril, Go and wazero.
 func versionCmd(args []string, sio stdio) error {
-	if len(args) > 0 {
-		return usagef("version", "want no arguments, got %d", len(args))
+	pos, err := parse("version", newFlagSet("version"), args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("version", "want no arguments, got %d", len(pos))
 	}
 	tendril, goVersion, wazero := "(unknown)", "(unknown)", "(unknown)"
 	if info, ok := debug.ReadBuildInfo(); ok {
