@@ -6,11 +6,9 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -1289,39 +1287,12 @@ func TestRootFSMatchesDirFS(t *testing.T) {
 	}
 }
 
-// rfsGuestWAT is a WASI guest that exports a wrapper of each WASI function it
-// imports (a host function must be called from the guest, to see its memory),
-// so the test
-// can drive wazero's WASI layer (path resolution against the pre-opened
-// directory, flag conversion, descriptor table) with the attacks a plug-in
-// would make.
-const rfsGuestWAT = `(module
-  (import "wasi_snapshot_preview1" "path_open"
-    (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
-  (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
-  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
-  (import "wasi_snapshot_preview1" "fd_close" (func $fd_close (param i32) (result i32)))
-  (import "wasi_snapshot_preview1" "path_symlink" (func $path_symlink (param i32 i32 i32 i32 i32) (result i32)))
-  (import "wasi_snapshot_preview1" "path_filestat_set_times"
-    (func $path_filestat_set_times (param i32 i32 i32 i32 i64 i64 i32) (result i32)))
-  (memory (export "memory") 1)
-  (func (export "path_open") (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)
-    (call $path_open (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4)
-      (local.get 5) (local.get 6) (local.get 7) (local.get 8)))
-  (func (export "fd_read") (param i32 i32 i32 i32) (result i32)
-    (call $fd_read (local.get 0) (local.get 1) (local.get 2) (local.get 3)))
-  (func (export "fd_write") (param i32 i32 i32 i32) (result i32)
-    (call $fd_write (local.get 0) (local.get 1) (local.get 2) (local.get 3)))
-  (func (export "fd_close") (param i32) (result i32)
-    (call $fd_close (local.get 0)))
-  (func (export "path_symlink") (param i32 i32 i32 i32 i32) (result i32)
-    (call $path_symlink (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4)))
-  (func (export "path_filestat_set_times") (param i32 i32 i32 i32 i64 i64 i32) (result i32)
-    (call $path_filestat_set_times (local.get 0) (local.get 1) (local.get 2) (local.get 3)
-      (local.get 4) (local.get 5) (local.get 6)))
-)`
+// testdata/guest.wat is a WASI guest that exports a wrapper of each WASI
+// function it imports, so the test can drive wazero's WASI layer with the
+// attacks a plug-in would make; testdata/guest.wasm is its build
+// (scripts/gen-wasm.sh).
 
-// rfsGuest drives one instance of rfsGuestWAT with a file system at /mnt.
+// rfsGuest drives one instance of testdata/guest.wasm with a file system at /mnt.
 type rfsGuest struct {
 	t   *testing.T
 	ctx context.Context
@@ -1348,35 +1319,14 @@ const (
 	rfsRightWrite   = 1 << 6
 )
 
-var rfsGuestBin struct {
-	sync.Mutex
-	bin []byte
-}
-
-// rfsAssemble assembles rfsGuestWAT with wat2wasm, once per test binary. A
-// missing wat2wasm fails the test: it is never skipped.
+// rfsAssemble returns testdata/guest.wasm, the committed build of
+// testdata/guest.wat (CI checks that they match).
 func rfsAssemble(t *testing.T) []byte {
 	t.Helper()
-	rfsGuestBin.Lock()
-	defer rfsGuestBin.Unlock()
-	if rfsGuestBin.bin != nil {
-		return rfsGuestBin.bin
-	}
-	tool, err := exec.LookPath("wat2wasm")
+	bin, err := os.ReadFile(filepath.Join("testdata", "guest.wasm"))
 	if err != nil {
-		t.Fatalf("wat2wasm not found: install wabt (apt-get install wabt): %v", err)
+		t.Fatalf("%v (scripts/gen-wasm.sh builds it)", err)
 	}
-	out := filepath.Join(t.TempDir(), "guest.wasm")
-	cmd := exec.Command(tool, "-", "-o", out)
-	cmd.Stdin = strings.NewReader(rfsGuestWAT)
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("wat2wasm: %v\n%s", err, msg)
-	}
-	bin, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rfsGuestBin.bin = bin
 	return bin
 }
 
