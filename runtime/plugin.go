@@ -40,6 +40,9 @@ type PluginOptions struct {
 	// Logger receives this plug-in's logs, as given. Nil means the
 	// runtime's Options.Logger with a "plugin" attribute.
 	Logger *slog.Logger
+	// Checks trades safety for guest speed, for code the application
+	// trusts; the zero value, ChecksFull, is the safe default. See Checks.
+	Checks Checks
 }
 
 // CompiledPlugin is a plug-in compiled once: its modules (shared with any
@@ -240,7 +243,7 @@ func (p *CompiledPlugin) hasNamespace(ns string) bool {
 // them so that each comes after the modules it imports from.
 func (p *CompiledPlugin) loadModules(ctx context.Context) error {
 	m := &p.manifest
-	opts := wasmOptions(p.limit)
+	opts := wasmOptions(p.limit, len(m.Wasm), p.opts.Checks)
 	mods := make([]linkedModule, len(m.Wasm))
 	// Release what was acquired if anything fails; p.modules takes over below.
 	defer func() {
@@ -273,10 +276,12 @@ func (p *CompiledPlugin) loadModules(ctx context.Context) error {
 				return fmt.Errorf("runtime: %s: memory needs %d pages at start, over memory.max_pages (%d)", field, mem.Min, p.limit/65536)
 			}
 		}
+		var elems uint64
 		for _, t := range sm.info.Tables {
-			if t.Min > uint64(opts.MaxTableElements) {
-				return fmt.Errorf("runtime: %s: table needs %d elements at start, over the limit of %d (memory.max_pages/8 KiB)", field, t.Min, opts.MaxTableElements)
-			}
+			elems += t.Min
+		}
+		if elems > uint64(opts.MaxTableElements) {
+			return fmt.Errorf("runtime: %s: tables need %d elements at start, over the limit of %d (memory.max_pages/8 KiB)", field, elems, opts.MaxTableElements)
 		}
 	}
 	// The resolver needs module indexes in the final order: resolve by

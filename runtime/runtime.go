@@ -186,11 +186,15 @@ func (r *Runtime) Stats() Stats {
 // defaultWasmOptions instruments a module for a plug-in with the runtime's
 // default memory limit.
 func (r *Runtime) defaultWasmOptions() wasmbin.Options {
-	return wasmOptions(uint64(r.opts.MemoryLimitPages) * 65536)
+	return wasmOptions(uint64(r.opts.MemoryLimitPages)*65536, 1, ChecksFull)
 }
 
-// wasmOptions instruments a module for a plug-in whose memories are
-// bounded to limit bytes: a table may cost what a memory may.
-func wasmOptions(limit uint64) wasmbin.Options {
-	return wasmbin.Options{MaxTableElements: uint32(min(max(limit/8, 10_000), 1<<32-1))}
+// wasmOptions instruments one of a plug-in's mods modules whose memories
+// are bounded to limit bytes: all tables of an instance together may cost
+// what a memory may (8 bytes an element), each module an equal share.
+func wasmOptions(limit uint64, mods int, checks Checks) wasmbin.Options {
+	return wasmbin.Options{
+		MaxTableElements: uint32(min(max(limit/8, 10_000)/uint64(max(mods, 1)), 1<<32-1)),
+		Checks:           checks.wasmbin(),
+	}
 }

@@ -12,7 +12,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 )
 
@@ -98,11 +97,14 @@ func signature(def api.FunctionDefinition) string {
 	return b.String()
 }
 
+// TestCorpus instruments every real-world module in every mode and checks
+// that wazero still accepts it, with the same exports, and that the DWARF
+// sections are gone and the name section kept. Compiling with the
+// interpreter validates exactly as the compiler does, in a fraction of the
+// time; TestCompiledCorpus runs compiled code.
 func TestCorpus(t *testing.T) {
 	ctx := context.Background()
-	r := wazero.NewRuntime(ctx) // shared by the parallel subtests
-	t.Cleanup(func() { r.Close(ctx) })
-
+	r := validator()
 	for _, path := range corpusFiles(t) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			t.Parallel()
@@ -110,32 +112,63 @@ func TestCorpus(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, err := Instrument(in)
-			if err != nil {
-				t.Fatalf("Instrument: %v", err)
-			}
-			runTool(t, "wasm-validate", out, "--enable-all")
-			checkShape(t, in, out)
-
 			cin, err := r.CompileModule(ctx, in)
 			if err != nil {
 				t.Fatalf("compile input: %v", err)
 			}
 			defer cin.Close(ctx)
-			cout, err := r.CompileModule(ctx, out)
-			if err != nil {
-				t.Fatalf("compile output: %v", err)
-			}
-			defer cout.Close(ctx)
-			if a, b := exportedFunctions(cin.ExportedFunctions()), exportedFunctions(cout.ExportedFunctions()); !slices.Equal(a, b) {
-				t.Fatalf("exported functions changed:\n in: %v\nout: %v", a, b)
-			}
-
-			if _, err := Instrument(out); !errors.Is(err, ErrExportExists) {
-				t.Fatalf("Instrument(output): %v, want ErrExportExists", err)
+			for _, c := range []Checks{ChecksFull, ChecksInterruptOnly, ChecksNone} {
+				m, err := InstrumentModule(in, Options{Checks: c, MaxTableElements: 1 << 16})
+				if err != nil {
+					t.Fatalf("Instrument: %v", err)
+				}
+				cout, err := r.CompileModule(ctx, m.Binary)
+				if err != nil {
+					t.Fatalf("checks %d: compile output: %v", c, err)
+				}
+				if a, b := exportedFunctions(cin.ExportedFunctions()), exportedFunctions(cout.ExportedFunctions()); !slices.Equal(a, b) {
+					t.Fatalf("exported functions changed:\n in: %v\nout: %v", a, b)
+				}
+				cout.Close(ctx)
+				if c != ChecksFull {
+					continue
+				}
+				if a, b := customSections(t, in), customSections(t, m.Binary); !slices.Equal(nonDebug(a), b) {
+					t.Fatalf("custom sections %v became %v", a, b)
+				}
+				if _, err := Instrument(m.Binary); !errors.Is(err, ErrExportExists) {
+					t.Fatalf("Instrument(output): %v, want ErrExportExists", err)
+				}
 			}
 		})
 	}
+}
+
+// customSections lists the names of bin's custom sections, in order.
+func customSections(t testing.TB, bin []byte) []string {
+	secs, err := splitSections(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range secs {
+		if s.id == secCustom {
+			d := decoder{b: bin[:s.end], pos: s.content}
+			name, _ := d.name()
+			names = append(names, string(name))
+		}
+	}
+	return names
+}
+
+func nonDebug(names []string) []string {
+	var keep []string
+	for _, n := range names {
+		if !strings.HasPrefix(n, ".debug_") {
+			keep = append(keep, n)
+		}
+	}
+	return keep
 }
 
 func BenchmarkInstrument(b *testing.B) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 )
 
 // InterruptExport is the export name of the appended global.
@@ -37,18 +38,29 @@ func Instrument(bin []byte) ([]byte, error) {
 // InstrumentModule returns a new binary equal to bin plus:
 //   - two new mutable i32 globals appended after all existing globals (so
 //     no existing global index changes): the interrupt flag, exported as
-//     InterruptExport, and a countdown to the next yield;
+//     InterruptExport, and a work counter;
 //   - one new table (funcref, size 0) appended after all existing tables;
-//   - at the start of every function body (after the local declarations)
-//     and right after every loop instruction's block type, a check: it
-//     traps with unreachable if the flag is set, and every yieldEvery checks
-//     it grows the new table by 0 elements (which wazero does in Go, a
-//     point where the Go scheduler and garbage collector can stop the
-//     goroutine);
+//   - with ChecksFull (the default), one new function appended after all
+//     others, the slow path: it traps if the flag is set and, once the
+//     work counter reaches its budget, resets it and grows the new table
+//     by 0 elements (which wazero does in Go, a point where the Go
+//     scheduler and garbage collector can stop the goroutine);
+//   - checks, which charge the work counter and take the slow path when
+//     it is due: at the entry of every function but leaves (no loop, no
+//     call but to imports, small, not exported nor reachable through a
+//     table); at every loop header, where a local counter is charged and,
+//     every localBudget units, the loop is left for the slow path and
+//     re-entered (the "exit-loop" shape: the loop body holds no call);
+//     after every call to an imported function and every bulk memory or
+//     table instruction, which also test the flag. See Checks for the
+//     lighter modes;
 //   - the start function, if any, moved from the start section to an
 //     export named StartExport, so that the host runs it under a deadline;
-//   - every table's maximum capped at opts.MaxTableElements.
+//   - the tables' maxima capped so that all tables together hold at most
+//     opts.MaxTableElements elements.
 //
+// DWARF custom sections (".debug_*"), which the rewrite makes stale, are
+// dropped; other custom sections, the name section included, are kept.
 // Function body sizes and section sizes are re-encoded. All other sections
 // are copied byte for byte and in order. A module that refers to a global
 // that does not exist is rejected: after instrumentation it would reach
@@ -61,112 +73,102 @@ func InstrumentModule(bin []byte, opts Options) (*Module, error) {
 	if !hasHeader(bin) {
 		return nil, fmt.Errorf("%w: bad magic number or version", ErrMalformed)
 	}
-	start, hasStart, err := findStart(bin)
+	secs, err := splitSections(bin)
 	if err != nil {
 		return nil, err
 	}
-	m := &Module{Start: hasStart}
-	// Code grows by a few bytes per function and per loop; the slack
+	info, start, hasStart, err := scanModule(bin, secs)
+	if err != nil {
+		return nil, err
+	}
+	m := &Module{Start: hasStart, Imports: info.imports}
+	g := &codegen{checks: opts.Checks, info: &info.moduleInfo}
+	needSlow := opts.Checks == ChecksFull && len(info.funcs) > 0
+	if needSlow {
+		g.slow = info.importFuncs + uint32(len(info.funcs))
+	}
+	// The code grows by a few bytes per function and per loop; the slack
 	// makes reallocation rare.
 	out := make([]byte, 0, len(bin)+len(bin)/4+128)
 	out = append(out, wasmHeader...)
 
-	d := decoder{b: bin, pos: len(wasmHeader)}
 	var (
-		lastRank   uint8
-		ix         indexes
+		flag       uint32
 		tableDone  bool
 		globalDone bool
 		exportDone bool
-		tables     uint32 // tables defined by the module
 	)
 	// Create the table, global and export sections when the input has
 	// none and we are past their place.
 	createMissing := func(rank uint8) error {
 		var err error
 		if !tableDone && rank > rankTable {
-			ix.yieldTable = countImports(m.Imports, KindTable)
+			g.yieldTable = countImports(m.Imports, KindTable)
 			out, _, err = appendTableSection(out, decoder{}, opts.MaxTableElements)
 			tableDone = true
 		}
 		if err == nil && !globalDone && rank > rankGlobal {
-			out, ix.flag, err = appendGlobalSection(out, decoder{}, countImports(m.Imports, KindGlobal))
+			out, flag, err = appendGlobalSection(out, decoder{}, countImports(m.Imports, KindGlobal))
+			g.flag, g.counter = flag, flag+1
 			globalDone = true
 		}
 		if err == nil && !exportDone && rank > rankExport {
-			out, err = appendExportSection(out, decoder{}, ix.flag, start, hasStart)
+			out, err = appendExportSection(out, decoder{}, flag, start, hasStart)
 			exportDone = true
 		}
 		return err
 	}
-	for !d.done() {
-		sectionStart := d.pos
-		id, _ := d.readByte()
-		var size uint32
-		if size, err = d.u32(); err != nil {
-			return nil, err
-		}
-		var sec decoder
-		if sec, err = d.sub(size); err != nil {
-			return nil, err
-		}
-		if id == secCustom {
-			if err := checkCustom(sec); err != nil {
-				return nil, err
+	for _, s := range secs {
+		sec := decoder{b: bin[s.start:s.end], pos: s.content - s.start, base: s.start}
+		if s.id == secCustom {
+			if !isDebugSection(sec) {
+				out = append(out, bin[s.start:s.end]...)
 			}
-			out = append(out, bin[sectionStart:d.pos]...)
 			continue
 		}
-		if int(id) >= len(sectionRank) || sectionRank[id] == 0 {
-			return nil, fmt.Errorf("%w: unknown section id %d at offset %d", ErrMalformed, id, sectionStart)
-		}
-		rank := sectionRank[id]
-		if rank <= lastRank {
-			return nil, fmt.Errorf("%w: section id %d out of order or repeated at offset %d", ErrMalformed, id, sectionStart)
-		}
-		lastRank = rank
-		if err := createMissing(rank); err != nil {
+		if err := createMissing(sectionRank[s.id]); err != nil {
 			return nil, err
 		}
-
-		switch id {
-		case secImport:
-			if m.Imports, err = readImports(sec); err != nil {
-				return nil, err
+		switch s.id {
+		case secType:
+			if needSlow {
+				out, err = appendVecSection(out, secType, sec, []byte{0x60, 1, typeI32, 0})
+			} else {
+				out = append(out, bin[s.start:s.end]...)
 			}
-			out = append(out, bin[sectionStart:d.pos]...)
+		case secFunction:
+			if needSlow {
+				out, err = appendVecSection(out, secFunction, sec, appendU32(nil, uint32(len(info.types))))
+			} else {
+				out = append(out, bin[s.start:s.end]...)
+			}
 		case secTable:
 			var defined []Limits
 			if out, defined, err = appendTableSection(out, sec, opts.MaxTableElements); err != nil {
 				return nil, err
 			}
 			m.Tables = defined
-			tables = uint32(len(defined))
-			ix.yieldTable = countImports(m.Imports, KindTable) + tables
+			g.yieldTable = countImports(m.Imports, KindTable) + uint32(len(defined))
 			tableDone = true
 		case secMemory:
-			if m.Memories, err = readMemories(sec); err != nil {
-				return nil, err
-			}
-			out = append(out, bin[sectionStart:d.pos]...)
+			m.Memories, err = readMemories(sec)
+			out = append(out, bin[s.start:s.end]...)
 		case secGlobal:
-			if out, ix.flag, err = appendGlobalSection(out, sec, countImports(m.Imports, KindGlobal)); err != nil {
-				return nil, err
-			}
+			out, flag, err = appendGlobalSection(out, sec, countImports(m.Imports, KindGlobal))
+			g.flag, g.counter = flag, flag+1
 			globalDone = true
 		case secExport:
-			if out, err = appendExportSection(out, sec, ix.flag, start, hasStart); err != nil {
-				return nil, err
-			}
+			out, err = appendExportSection(out, sec, flag, start, hasStart)
 			exportDone = true
 		case secStart:
 			// Dropped: exported as StartExport instead.
 		case secCode:
-			if out, err = appendCodeSection(out, sec, ix); err != nil {
-				return nil, err
-			}
+			out, err = g.appendCodeSection(out, sec, needSlow)
 		default:
-			out = append(out, bin[sectionStart:d.pos]...)
+			out = append(out, bin[s.start:s.end]...)
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
 	if err := createMissing(rankExport + 1); err != nil {
@@ -176,66 +178,153 @@ func InstrumentModule(bin []byte, opts Options) (*Module, error) {
 	return m, nil
 }
 
-// indexes are where the instrumentation lives in the output module. The
-// countdown global is flag+1; flag is also the number of globals the input
-// module has.
-type indexes struct {
-	flag       uint32
-	yieldTable uint32
+// sectionSpan is where one section of the input lies.
+type sectionSpan struct {
+	id                  byte
+	start, content, end int // id byte, content, end
 }
 
-// findStart returns the start section's function index, if there is one.
-func findStart(bin []byte) (uint32, bool, error) {
+// splitSections frames the sections and checks their order.
+func splitSections(bin []byte) ([]sectionSpan, error) {
+	var secs []sectionSpan
+	var lastRank uint8
 	d := decoder{b: bin, pos: len(wasmHeader)}
 	for !d.done() {
+		start := d.pos
 		id, _ := d.readByte()
 		size, err := d.u32()
 		if err != nil {
-			return 0, false, err
+			return nil, err
 		}
+		content := d.pos
 		sec, err := d.sub(size)
 		if err != nil {
-			return 0, false, err
+			return nil, err
 		}
-		if id == secStart {
-			idx, err := sec.u32()
-			if err == nil && !sec.done() {
-				err = sec.fail("start section size mismatch")
+		if id == secCustom {
+			if err := checkCustom(sec); err != nil {
+				return nil, err
 			}
-			return idx, err == nil, err
+		} else {
+			if int(id) >= len(sectionRank) || sectionRank[id] == 0 {
+				return nil, fmt.Errorf("%w: unknown section id %d at offset %d", ErrMalformed, id, start)
+			}
+			rank := sectionRank[id]
+			if rank <= lastRank {
+				return nil, fmt.Errorf("%w: section id %d out of order or repeated at offset %d", ErrMalformed, id, start)
+			}
+			lastRank = rank
 		}
+		secs = append(secs, sectionSpan{id: id, start: start, content: content, end: d.pos})
 	}
-	return 0, false, nil
+	return secs, nil
 }
 
-// checkSeq is inserted at every function entry and loop header. With f the
-// flag, c the countdown and t the yield table:
-//
-//	global.get f; if; unreachable; end               ;; interrupted?
-//	global.get c; i32.eqz
-//	if
-//	  i32.const yieldEvery; global.set c
-//	  ref.null func; i32.const 0; table.grow t; drop   ;; a visit to Go
-//	else
-//	  global.get c; i32.const 1; i32.sub; global.set c
-//	end
-func checkSeq(ix indexes) []byte {
-	c := ix.flag + 1
-	s := make([]byte, 0, 48)
-	s = appendU32(append(s, 0x23), ix.flag)
-	s = append(s, 0x04, blockEmpty, 0x00, 0x0b)
-	s = appendU32(append(s, 0x23), c)
-	s = append(s, 0x45, 0x04, blockEmpty)
-	s = appendS32(append(s, 0x41), yieldEvery)
-	s = appendU32(append(s, 0x24), c)
-	s = append(s, 0xd0, typeFuncref, 0x41, 0x00, 0xfc)
-	s = appendU32(s, 15) // table.grow
-	s = appendU32(s, ix.yieldTable)
-	s = append(s, 0x1a, 0x05)
-	s = appendU32(append(s, 0x23), c)
-	s = append(s, 0x41, 0x01, 0x6b)
-	s = appendU32(append(s, 0x24), c)
-	return append(s, 0x0b)
+type scannedModule struct {
+	moduleInfo
+	imports []Import
+}
+
+// scanModule is the first pass: types, imports, functions, exports,
+// element segments, global initializers and function bodies.
+func scanModule(bin []byte, secs []sectionSpan) (*scannedModule, uint32, bool, error) {
+	m := &scannedModule{}
+	m.exported = map[uint32]bool{}
+	m.addrTaken = map[uint32]bool{}
+	var (
+		start    uint32
+		hasStart bool
+		err      error
+	)
+	for _, s := range secs {
+		d := decoder{b: bin[:s.end], pos: s.content}
+		switch s.id {
+		case secType:
+			m.types, err = readTypes(d)
+		case secImport:
+			if m.imports, err = readImports(d); err == nil {
+				m.importFuncs = countImports(m.imports, KindFunc)
+				m.importsEscape = countImports(m.imports, KindTable) > 0
+			}
+		case secFunction:
+			m.funcTypes, err = readFunctions(d)
+		case secGlobal:
+			err = readGlobalRefs(d, m.addrTaken)
+		case secExport:
+			m.exported = readExportedFuncs(d)
+		case secStart:
+			start, err = d.u32()
+			if err == nil && !d.done() {
+				err = d.fail("start section size mismatch")
+			}
+			hasStart = err == nil
+		case secElement:
+			err = readElements(d, m.addrTaken)
+		case secCode:
+			err = m.scanCode(d)
+		}
+		if err != nil {
+			return nil, 0, false, err
+		}
+	}
+	for idx := range m.addrTaken {
+		if idx < m.importFuncs {
+			m.importsEscape = true
+		}
+	}
+	m.analyze()
+	return m, start, hasStart, nil
+}
+
+func (m *scannedModule) scanCode(d decoder) error {
+	n, err := d.u32()
+	if err != nil {
+		return err
+	}
+	m.funcs = make([]funcScan, 0, min(n, 1<<16))
+	for i := uint32(0); i < n; i++ {
+		size, err := d.u32()
+		if err != nil {
+			return err
+		}
+		body, err := d.sub(size)
+		if err != nil {
+			return err
+		}
+		f, err := m.scanBody(body, m.addrTaken)
+		if err != nil {
+			return err
+		}
+		m.funcs = append(m.funcs, f)
+	}
+	if !d.done() {
+		return d.fail("code section size mismatch")
+	}
+	return nil
+}
+
+// isDebugSection reports whether a custom section holds DWARF.
+func isDebugSection(d decoder) bool {
+	name, err := d.name()
+	return err == nil && strings.HasPrefix(string(name), ".debug_")
+}
+
+// appendVecSection appends the section (a vector, content in d) with one
+// more item at the end.
+func appendVecSection(out []byte, id byte, d decoder, item []byte) ([]byte, error) {
+	n, err := d.u32()
+	if err != nil {
+		return nil, err
+	}
+	if n == math.MaxUint32 {
+		return nil, d.fail("vector too long")
+	}
+	out = append(out, id)
+	out, start := reserveSize(out)
+	out = appendU32(out, n+1)
+	out = append(out, d.b[d.pos:]...)
+	out = append(out, item...)
+	return patchSize(out, start)
 }
 
 // appendS32 appends the signed LEB128 encoding of v.
@@ -251,18 +340,20 @@ func appendS32(out []byte, v int32) []byte {
 }
 
 // appendCodeSection appends the code section in d with every function
-// body instrumented.
-func appendCodeSection(out []byte, d decoder, ix indexes) ([]byte, error) {
-	seq := checkSeq(ix)
-
+// body instrumented and, with withSlow, the slow-path function's body.
+func (g *codegen) appendCodeSection(out []byte, d decoder, withSlow bool) ([]byte, error) {
 	n, err := d.u32()
 	if err != nil {
 		return nil, err
 	}
+	total := n
+	if withSlow {
+		total++
+	}
 	var secStart, bodyStart int
 	out = append(out, secCode)
 	out, secStart = reserveSize(out)
-	out = appendU32(out, n)
+	out = appendU32(out, total)
 	for i := uint32(0); i < n; i++ {
 		size, err := d.u32()
 		if err != nil {
@@ -273,8 +364,8 @@ func appendCodeSection(out []byte, d decoder, ix indexes) ([]byte, error) {
 			return nil, err
 		}
 		out, bodyStart = reserveSize(out)
-		body.globals, body.checkGlobals = ix.flag, true
-		if out, err = appendBody(out, body, seq); err != nil {
+		body.globals, body.checkGlobals = g.flag, true
+		if out, err = g.appendBody(out, body, int(i)); err != nil {
 			return nil, err
 		}
 		if out, err = patchSize(out, bodyStart); err != nil {
@@ -284,63 +375,10 @@ func appendCodeSection(out []byte, d decoder, ix indexes) ([]byte, error) {
 	if !d.done() {
 		return nil, d.fail("code section size mismatch")
 	}
+	if withSlow {
+		b := g.slowBody()
+		out = appendU32(out, uint32(len(b)))
+		out = append(out, b...)
+	}
 	return patchSize(out, secStart)
-}
-
-// appendBody appends one function body (local declarations and code),
-// inserting seq after the local declarations and after every loop's
-// block type.
-func appendBody(out []byte, d decoder, seq []byte) ([]byte, error) {
-	n, err := d.u32()
-	if err != nil {
-		return nil, err
-	}
-	var locals uint64
-	for i := uint32(0); i < n; i++ {
-		c, err := d.u32()
-		if err != nil {
-			return nil, err
-		}
-		locals += uint64(c)
-		if err := d.valType(); err != nil {
-			return nil, err
-		}
-	}
-	if locals > math.MaxUint32 {
-		return nil, d.fail("too many locals")
-	}
-	out = append(out, d.b[:d.pos]...)
-	out = append(out, seq...)
-
-	last, depth := d.pos, 0
-	for d.pos < len(d.b) {
-		kind, err := d.instr()
-		if err != nil {
-			return nil, err
-		}
-		switch kind {
-		case kindBlock:
-			depth++
-		case kindLoop:
-			depth++
-			out = append(out, d.b[last:d.pos]...)
-			out = append(out, seq...)
-			last = d.pos
-		case kindDelegate:
-			if depth == 0 {
-				return nil, d.fail("delegate outside try")
-			}
-			depth--
-		case kindEnd:
-			if depth > 0 {
-				depth--
-				continue
-			}
-			if !d.done() {
-				return nil, d.fail("bytes after the end of a function body")
-			}
-			return append(out, d.b[last:]...), nil
-		}
-	}
-	return nil, d.fail("function body does not end with end")
 }

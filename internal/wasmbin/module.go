@@ -1,24 +1,24 @@
 package wasmbin
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+	"sort"
+)
 
 // StartExport is the export name under which Instrument re-exports a
 // module's start function, after removing the start section: the host calls
 // it after instantiation, with the interrupt armed.
 const StartExport = "tendril.start"
 
-// yieldEvery is how many checks (function entries and loop iterations) a
-// guest runs between two visits to Go. Compiled wasm cannot be preempted by
-// the Go scheduler, so a guest that never calls the host would stall every
-// stop-the-world phase of the garbage collector (and with it the timer that
-// should interrupt it); each visit is a safe point.
-const yieldEvery = 1000
-
-// Options tune Instrument.
+// Options tune Instrument. The zero value is fully safe.
 type Options struct {
-	// MaxTableElements caps the maximum size of every table the module
-	// defines (table.grow fails past it); 0 means no cap.
+	// MaxTableElements caps the maxima of the tables the module defines,
+	// all together (table.grow fails past a table's cap): each table gets
+	// its minimum plus a fair share of what remains. 0 means no cap.
 	MaxTableElements uint32
+	// Checks chooses the instrumentation; the zero value is ChecksFull.
+	Checks Checks
 }
 
 // Module is an instrumented module and what a host must know about it
@@ -205,9 +205,10 @@ func readMemories(d decoder) ([]Limits, error) {
 var yieldTable = []byte{typeFuncref, 0x01, 0x00, 0x00}
 
 // appendTableSection appends the table section (content in d, possibly
-// nil) with every table's maximum capped at maxElems (when non-zero) and
-// the yield table added at the end. It returns the tables' limits.
-func appendTableSection(out []byte, d decoder, maxElems uint32) ([]byte, []Limits, error) {
+// nil) with the tables' maxima capped so that together they hold at most
+// budget elements (when budget is non-zero), and the yield table added at
+// the end. It returns the tables' limits, after capping.
+func appendTableSection(out []byte, d decoder, budget uint32) ([]byte, []Limits, error) {
 	var n uint32
 	if d.b != nil {
 		var err error
@@ -215,11 +216,14 @@ func appendTableSection(out []byte, d decoder, maxElems uint32) ([]byte, []Limit
 			return nil, nil, err
 		}
 	}
-	var tables []Limits
-	out = append(out, secTable)
-	out, start := reserveSize(out)
-	out = appendU32(out, n+1)
+	type entry struct {
+		typ, init []byte // type (with the 0x40 0x00 prefix), initializer
+		lim       Limits
+		flags     byte
+	}
+	entries := make([]entry, 0, min(n, 1024))
 	for i := uint32(0); i < n; i++ {
+		var e entry
 		from := d.pos
 		withInit := d.pos+1 < len(d.b) && d.b[d.pos] == 0x40 && d.b[d.pos+1] == 0x00
 		if withInit {
@@ -228,35 +232,88 @@ func appendTableSection(out []byte, d decoder, maxElems uint32) ([]byte, []Limit
 		if err := d.refType(); err != nil {
 			return nil, nil, err
 		}
-		out = append(out, d.b[from:d.pos]...)
-		limStart := d.pos
-		l, flags, err := d.readLimits()
-		if err != nil {
+		e.typ = d.b[from:d.pos]
+		var err error
+		if e.lim, e.flags, err = d.readLimits(); err != nil {
 			return nil, nil, err
 		}
-		if maxElems == 0 || flags&0x04 != 0 { // no cap, or table64: as is
-			out = append(out, d.b[limStart:d.pos]...)
-		} else {
-			if !l.HasMax || l.Max > uint64(maxElems) {
-				l.HasMax, l.Max = true, max(uint64(maxElems), l.Min)
-			}
-			out = append(out, flags|0x01)
-			out = appendU32(out, uint32(l.Min))
-			out = appendU32(out, uint32(l.Max))
-		}
-		tables = append(tables, l)
 		if withInit {
 			from = d.pos
 			if err := d.skipConstExpr(); err != nil {
 				return nil, nil, err
 			}
-			out = append(out, d.b[from:d.pos]...)
+			e.init = d.b[from:d.pos]
 		}
+		entries = append(entries, e)
 	}
 	if !d.done() {
 		return nil, nil, d.fail("table section size mismatch")
 	}
+	lims := make([]Limits, len(entries))
+	for i, e := range entries {
+		lims[i] = e.lim
+	}
+	if budget != 0 {
+		shareTables(lims, uint64(budget))
+	}
+	out = append(out, secTable)
+	out, start := reserveSize(out)
+	out = appendU32(out, n+1)
+	for i, e := range entries {
+		out = append(out, e.typ...)
+		if budget == 0 || e.flags&0x04 != 0 { // no cap, or table64: as is
+			lims[i] = e.lim
+			out = append(out, e.flags)
+			out = appendU32(out, uint32(e.lim.Min))
+			if e.lim.HasMax {
+				out = appendU32(out, uint32(e.lim.Max))
+			}
+		} else {
+			out = append(out, e.flags|0x01)
+			out = appendU32(out, uint32(lims[i].Min))
+			out = appendU32(out, uint32(lims[i].Max))
+		}
+		out = append(out, e.init...)
+	}
 	out = append(out, yieldTable...)
 	out, err := patchSize(out, start)
-	return out, tables, err
+	return out, lims, err
+}
+
+// shareTables caps the maxima of tables so that their sum is at most
+// budget: each table keeps its minimum, and what the minima leave is
+// shared out evenly, a table that needs less than its share (its declared
+// maximum is lower) leaving the rest to the others. If the minima alone
+// exceed the budget, every maximum becomes its minimum (the host rejects
+// such a module).
+func shareTables(lims []Limits, budget uint64) {
+	var mins uint64
+	for _, l := range lims {
+		mins += l.Min
+	}
+	left := uint64(0)
+	if budget > mins {
+		left = budget - mins
+	}
+	// Hand out the remainder in order of increasing headroom.
+	order := make([]int, len(lims))
+	for i := range order {
+		order[i] = i
+	}
+	headroom := func(i int) uint64 {
+		if lims[i].HasMax && lims[i].Max >= lims[i].Min {
+			return lims[i].Max - lims[i].Min
+		}
+		if lims[i].HasMax {
+			return 0
+		}
+		return math.MaxUint64
+	}
+	sort.SliceStable(order, func(a, b int) bool { return headroom(order[a]) < headroom(order[b]) })
+	for k, i := range order {
+		share := left / uint64(len(order)-k)
+		give := min(share, headroom(i))
+		left -= give
+		lims[i].HasMax, lims[i].Max = true, min(lims[i].Min+give, math.MaxUint32)
+	}
 }

@@ -91,9 +91,9 @@ func (d *decoder) tagType() error {
 // newGlobal is the appended flag: (mut i32) initialised to i32.const 0.
 var newGlobal = []byte{typeI32, 0x01, 0x41, 0x00, 0x0b}
 
-// newCountdown is the appended countdown to the next yield: (mut i32)
-// initialised to i32.const yieldEvery.
-var newCountdown = append(appendS32([]byte{typeI32, 0x01, 0x41}, yieldEvery), 0x0b)
+// newCountdown is the appended work counter: (mut i32) initialised to
+// i32.const 0.
+var newCountdown = []byte{typeI32, 0x01, 0x41, 0x00, 0x0b}
 
 // appendGlobalSection appends the global section: the existing one
 // (content in d, possibly nil) with the interrupt global added at the end.

@@ -1,0 +1,440 @@
+package wasmbin
+
+import "sort"
+
+// moduleInfo is what the rewrite needs to know about the whole module
+// before it touches a function body: which functions are leaves (and so
+// need no check of their own), how much work each loop and call stands
+// for, and where imported functions may be reached indirectly.
+type moduleInfo struct {
+	types       []funcType // by type index
+	funcTypes   []uint32   // type index of each defined function
+	importFuncs uint32     // imported functions come first in the index space
+	exported    map[uint32]bool
+	addrTaken   map[uint32]bool // named in an element segment or by ref.func
+	// importsEscape: an imported function may be called through a table or
+	// a reference (it is in an element segment or taken by ref.func, or the
+	// module imports a table that another module may have filled).
+	importsEscape bool
+	funcs         []funcScan // by defined function
+	leaf          []bool     // by defined function
+}
+
+type funcType struct{ params, results uint32 }
+
+// funcScan is what a first pass over one function body finds.
+type funcScan struct {
+	size      int // bytes of the body (locals and code)
+	hasLoop   bool
+	callsOwn  bool // calls a defined function directly, or anything indirectly
+	legacyEH  bool // legacy exception handling (try, catch, delegate, rethrow)
+	needsTemp bool // has a bulk instruction: needs the length local
+	calls     []callSite
+	loops     []loopSpan // in order of their loop instruction
+}
+
+type callSite struct {
+	pos    int
+	callee uint32 // defined-function index
+}
+
+type loopSpan struct{ start, end int }
+
+// weight of a leaf: the bytes of its body bound the instructions one call
+// of it can run (it has no loop and calls only imports, which have their
+// own checks).
+func (m *moduleInfo) leafWeight(callee uint32) uint32 {
+	if int(callee) >= len(m.leaf) || !m.leaf[callee] {
+		return 0
+	}
+	return uint32(min(m.funcs[callee].size, maxWeight))
+}
+
+// analyze decides which defined functions are leaves. A leaf has no loop,
+// calls no defined function and nothing indirectly, is neither exported
+// nor reachable through a table or reference, and is small: the work of
+// one call is bounded by its size, and its callers count that size.
+func (m *moduleInfo) analyze() {
+	m.leaf = make([]bool, len(m.funcs))
+	for i, f := range m.funcs {
+		idx := m.importFuncs + uint32(i)
+		m.leaf[i] = !f.hasLoop && !f.callsOwn && !m.exported[idx] && !m.addrTaken[idx] && f.size <= maxLeafSize
+	}
+}
+
+// loopWeights returns the weight of each loop of function i: the bytes of
+// its body, nested loops included, plus the weight of the leaves it calls.
+// Overcounting only makes visits to Go more frequent.
+func (m *moduleInfo) loopWeights(i int) []uint32 {
+	f := &m.funcs[i]
+	if len(f.loops) == 0 {
+		return nil
+	}
+	prefix := make([]uint64, len(f.calls)+1)
+	for j, c := range f.calls {
+		prefix[j+1] = prefix[j] + uint64(m.leafWeight(c.callee))
+	}
+	w := make([]uint32, len(f.loops))
+	for k, l := range f.loops {
+		lo := sort.Search(len(f.calls), func(j int) bool { return f.calls[j].pos > l.start })
+		hi := sort.Search(len(f.calls), func(j int) bool { return f.calls[j].pos >= l.end })
+		w[k] = clampWeight(uint64(l.end-l.start) + prefix[hi] - prefix[lo])
+	}
+	return w
+}
+
+// entryWeight is what one call of function i charges to the module's work
+// counter: its size, and at least a share of the local budget its loops
+// may run through without charging it (so that calling a looping function
+// over and over reaches a visit to Go after a bounded amount of work).
+func (m *moduleInfo) entryWeight(i int) uint32 {
+	w := uint64(m.funcs[i].size)
+	if m.funcs[i].hasLoop {
+		w = max(w, localBudget/loopFuncShare)
+	}
+	return clampWeight(w)
+}
+
+func clampWeight(w uint64) uint32 { return uint32(min(max(w, 1), maxWeight)) }
+
+// blockParams reports whether a block type has parameters (only a type
+// index can give it some).
+func (m *moduleInfo) blockParams(bt []byte) bool {
+	if len(bt) == 0 || bt[0] == blockEmpty || bt[0]&0xc0 == 0x40 {
+		return false
+	}
+	d := decoder{b: bt}
+	idx, err := d.s33()
+	if err != nil || idx < 0 || idx >= int64(len(m.types)) {
+		return true // unknown: treat as having parameters (no rewrite)
+	}
+	return m.types[idx].params > 0
+}
+
+// s33 decodes a signed 33-bit LEB128 value.
+func (d *decoder) s33() (int64, error) {
+	var v int64
+	var shift uint
+	for {
+		c, err := d.readByte()
+		if err != nil {
+			return 0, err
+		}
+		v |= int64(c&0x7f) << shift
+		shift += 7
+		if c < 0x80 {
+			if shift < 64 && c&0x40 != 0 {
+				v |= -1 << shift
+			}
+			return v, nil
+		}
+		if shift >= 35 {
+			return 0, d.fail("s33 too long")
+		}
+	}
+}
+
+// readTypes decodes the type section: function types only.
+func readTypes(d decoder) ([]funcType, error) {
+	n, err := d.u32()
+	if err != nil {
+		return nil, err
+	}
+	types := make([]funcType, 0, min(n, 4096))
+	for i := uint32(0); i < n; i++ {
+		form, err := d.readByte()
+		if err != nil {
+			return nil, err
+		}
+		if form != 0x60 {
+			d.pos--
+			return nil, d.failf("unsupported type form 0x%02x", form)
+		}
+		var t funcType
+		for _, p := range []*uint32{&t.params, &t.results} {
+			c, err := d.u32()
+			if err != nil {
+				return nil, err
+			}
+			for j := uint32(0); j < c; j++ {
+				if err := d.valType(); err != nil {
+					return nil, err
+				}
+			}
+			*p = c
+		}
+		types = append(types, t)
+	}
+	if !d.done() {
+		return nil, d.fail("type section size mismatch")
+	}
+	return types, nil
+}
+
+// readFunctions decodes the function section.
+func readFunctions(d decoder) ([]uint32, error) {
+	n, err := d.u32()
+	if err != nil {
+		return nil, err
+	}
+	fs := make([]uint32, 0, min(n, 1<<16))
+	for i := uint32(0); i < n; i++ {
+		t, err := d.u32()
+		if err != nil {
+			return nil, err
+		}
+		fs = append(fs, t)
+	}
+	if !d.done() {
+		return nil, d.fail("function section size mismatch")
+	}
+	return fs, nil
+}
+
+// readExportedFuncs returns the indexes of exported functions. Errors are
+// reported by appendExportSection.
+func readExportedFuncs(d decoder) map[uint32]bool {
+	ex := map[uint32]bool{}
+	n, err := d.u32()
+	for i := uint32(0); err == nil && i < n; i++ {
+		if _, err = d.name(); err != nil {
+			break
+		}
+		var kind byte
+		if kind, err = d.readByte(); err != nil {
+			break
+		}
+		var idx uint32
+		if idx, err = d.u32(); err == nil && kind == externFunc {
+			ex[idx] = true
+		}
+	}
+	return ex
+}
+
+// readElements adds every function an element segment names to taken.
+func readElements(d decoder, taken map[uint32]bool) error {
+	n, err := d.u32()
+	if err != nil {
+		return err
+	}
+	for i := uint32(0); i < n; i++ {
+		flags, err := d.u32()
+		if err != nil {
+			return err
+		}
+		if flags > 7 {
+			return d.failf("invalid element segment flags %d", flags)
+		}
+		if flags&0x02 != 0 && flags&0x01 == 0 { // explicit table index
+			if err := d.skipLEB(5); err != nil {
+				return err
+			}
+		}
+		if flags&0x01 == 0 { // active: offset expression
+			if err := d.scanExpr(taken); err != nil {
+				return err
+			}
+		}
+		if flags&0x03 != 0 { // elemkind or reftype
+			if flags&0x04 != 0 {
+				err = d.refType()
+			} else {
+				_, err = d.readByte()
+			}
+			if err != nil {
+				return err
+			}
+		}
+		c, err := d.u32()
+		if err != nil {
+			return err
+		}
+		for j := uint32(0); j < c; j++ {
+			if flags&0x04 != 0 {
+				err = d.scanExpr(taken)
+			} else {
+				var idx uint32
+				if idx, err = d.u32(); err == nil {
+					taken[idx] = true
+				}
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	if !d.done() {
+		return d.fail("element section size mismatch")
+	}
+	return nil
+}
+
+// readGlobalRefs adds every function a global's initializer takes by
+// ref.func to taken.
+func readGlobalRefs(d decoder, taken map[uint32]bool) error {
+	n, err := d.u32()
+	if err != nil {
+		return err
+	}
+	for i := uint32(0); i < n; i++ {
+		if err := d.globalType(); err != nil {
+			return err
+		}
+		if err := d.scanExpr(taken); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scanExpr skips a constant expression like skipConstExpr, adding the
+// functions it takes by ref.func to taken.
+func (d *decoder) scanExpr(taken map[uint32]bool) error {
+	depth := 0
+	for {
+		if d.pos >= len(d.b) {
+			return d.fail("unterminated expression")
+		}
+		if d.b[d.pos] == 0xd2 { // ref.func
+			d.pos++
+			idx, err := d.u32()
+			if err != nil {
+				return err
+			}
+			taken[idx] = true
+			continue
+		}
+		k, err := d.instr()
+		if err != nil {
+			return err
+		}
+		switch k {
+		case kindBlock, kindLoop:
+			depth++
+		case kindDelegate:
+			if depth == 0 {
+				return d.fail("delegate outside try")
+			}
+			depth--
+		case kindEnd:
+			if depth == 0 {
+				return nil
+			}
+			depth--
+		}
+	}
+}
+
+// scanBody is the first pass over a function body (locals and code).
+func (m *moduleInfo) scanBody(d decoder, taken map[uint32]bool) (funcScan, error) {
+	f := funcScan{size: len(d.b)}
+	if _, err := skipLocals(&d); err != nil {
+		return f, err
+	}
+	var open []int // start of each open loop; -1 for other blocks
+	for d.pos < len(d.b) {
+		p := d.pos
+		op := d.b[p]
+		switch op {
+		case 0x10, 0x12: // call, return_call
+			d.pos++
+			idx, err := d.u32()
+			if err != nil {
+				return f, err
+			}
+			if idx >= m.importFuncs {
+				f.callsOwn = true
+				f.calls = append(f.calls, callSite{pos: p, callee: idx - m.importFuncs})
+			}
+			continue
+		case 0xd2: // ref.func
+			d.pos++
+			idx, err := d.u32()
+			if err != nil {
+				return f, err
+			}
+			taken[idx] = true
+			continue
+		case 0x11, 0x13, 0x14, 0x15: // call_indirect, return_call_indirect, call_ref, return_call_ref
+			f.callsOwn = true
+		case 0x06, 0x07, 0x09, 0x18, 0x19: // legacy exception handling
+			f.legacyEH = true
+		case 0xfc:
+			if sub, ok := fcSub(d.b[p+1:]); ok && isBulk(sub) {
+				f.needsTemp = true
+			}
+		}
+		kind, err := d.instr()
+		if err != nil {
+			return f, err
+		}
+		switch kind {
+		case kindBlock:
+			open = append(open, -1)
+		case kindLoop:
+			f.hasLoop = true
+			open = append(open, len(f.loops))
+			f.loops = append(f.loops, loopSpan{start: p})
+		case kindDelegate:
+			if len(open) == 0 {
+				return f, d.fail("delegate outside try")
+			}
+			open = open[:len(open)-1]
+		case kindEnd:
+			if len(open) == 0 {
+				if !d.done() {
+					return f, d.fail("bytes after the end of a function body")
+				}
+				return f, nil
+			}
+			if k := open[len(open)-1]; k >= 0 {
+				f.loops[k].end = d.pos
+			}
+			open = open[:len(open)-1]
+		}
+	}
+	return f, d.fail("function body does not end with end")
+}
+
+// skipLocals skips the local declarations and returns how many locals
+// they declare.
+func skipLocals(d *decoder) (uint32, error) {
+	n, err := d.u32()
+	if err != nil {
+		return 0, err
+	}
+	var locals uint64
+	for i := uint32(0); i < n; i++ {
+		c, err := d.u32()
+		if err != nil {
+			return 0, err
+		}
+		locals += uint64(c)
+		if err := d.valType(); err != nil {
+			return 0, err
+		}
+	}
+	if locals > 1<<32-1-extraLocals {
+		return 0, d.fail("too many locals")
+	}
+	return uint32(locals), nil
+}
+
+// fcSub decodes the sub-opcode after a 0xFC prefix.
+func fcSub(b []byte) (uint32, bool) {
+	d := decoder{b: b}
+	sub, err := d.u32()
+	return sub, err == nil
+}
+
+// isBulk reports whether 0xFC sub-opcode sub moves or fills a number of
+// bytes or elements taken from the top of the stack: memory.init,
+// memory.copy, memory.fill, table.init, table.copy, table.grow, table.fill.
+func isBulk(sub uint32) bool {
+	switch sub {
+	case 8, 10, 11, 12, 14, 15, 17:
+		return true
+	}
+	return false
+}
