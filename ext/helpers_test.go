@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/tendril-wasm/tendril/internal/guestbuild"
+	"github.com/tendril-wasm/tendril/internal/guestbuild/guesttest"
 	"github.com/tendril-wasm/tendril/runtime"
 )
 
@@ -22,7 +22,7 @@ func plugin(t testing.TB, dir, name string, hosts ...runtime.HostFunction) *runt
 func pluginAt(t testing.TB, dir, name string, hosts ...runtime.HostFunction) *runtime.Instance {
 	t.Helper()
 	ctx := context.Background()
-	wasm := guestbuild.ForTest(t, dir)
+	wasm := guesttest.Build(t, dir)
 	rt, err := runtime.New(ctx, runtime.Options{})
 	require.NoError(t, err)
 	t.Cleanup(func() { rt.Close(ctx) })
