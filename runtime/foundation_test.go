@@ -183,12 +183,27 @@ func TestModuleShared(t *testing.T) {
 	p := compile(t, rt, runtime.Manifest{Wasm: []runtime.WasmSource{{Data: wasm}}}, runtime.PluginOptions{})
 	require.NoError(t, p.Close(ctx))
 	require.Equal(t, runtime.Stats{Compilations: 2, LiveModules: 1}, rt.Stats())
+
+	// A plug-in made from a Module reads and hashes nothing.
+	p = compile(t, rt, runtime.Manifest{Wasm: []runtime.WasmSource{{Module: mods[0], Hash: mods[0].Hash()}}}, runtime.PluginOptions{})
+	out, err = instantiate(t, p).Call(ctx, "count_vowels", []byte("oo"))
+	require.NoError(t, err)
+	require.Equal(t, vowels(2, 2), string(out))
+	require.NoError(t, p.Close(ctx))
+	_, err = rt.Compile(ctx, runtime.Manifest{Wasm: []runtime.WasmSource{{Module: mods[0]}}, Memory: runtime.MemoryLimits{MaxPages: 100}}, runtime.PluginOptions{})
+	require.ErrorIs(t, err, runtime.ErrManifest)
+	other := newRuntime(t, runtime.Options{})
+	_, err = other.Compile(ctx, runtime.Manifest{Wasm: []runtime.WasmSource{{Module: mods[0]}}}, runtime.PluginOptions{})
+	require.ErrorIs(t, err, runtime.ErrManifest)
+	require.Equal(t, runtime.Stats{Compilations: 2, LiveModules: 1}, rt.Stats())
 	for _, m := range mods {
 		require.Len(t, m.Hash(), 64)
 		require.NoError(t, m.Close(ctx))
 		require.NoError(t, m.Close(ctx)) // idempotent: drops one reference once
 	}
 	require.Equal(t, 0, rt.Stats().LiveModules)
+	_, err = rt.Compile(ctx, runtime.Manifest{Wasm: []runtime.WasmSource{{Module: mods[0]}}}, runtime.PluginOptions{})
+	require.ErrorIs(t, err, runtime.ErrClosed)
 
 	_, err = rt.CompileModule(ctx, nil)
 	require.ErrorIs(t, err, runtime.ErrLoad)

@@ -51,11 +51,16 @@ type MemoryLimits struct {
 	MaxOutputBytes int64 `json:"max_output_bytes,omitempty"`
 }
 
-// WasmSource is one module: exactly one of Path, URL or Data.
+// WasmSource is one module: exactly one of Path, URL, Data or Module.
 type WasmSource struct {
-	Path    string            `json:"path,omitempty"`
-	URL     string            `json:"url,omitempty"`
-	Data    []byte            `json:"data,omitempty"` // base64 in JSON
+	Path string `json:"path,omitempty"`
+	URL  string `json:"url,omitempty"`
+	Data []byte `json:"data,omitempty"` // base64 in JSON
+	// Module is a module this Runtime already compiled (CompileModule): no
+	// bytes are read or hashed. It must have been compiled for the same
+	// memory limit as the plug-in's (the runtime's default when the
+	// manifest sets no memory.max_pages). Not part of the JSON form.
+	Module  *Module           `json:"-"`
 	Headers map[string]string `json:"headers,omitempty"`
 	Method  string            `json:"method,omitempty"`
 	// Name is the module's name for linking ("main" for the plug-in).
@@ -92,7 +97,7 @@ func (m *Manifest) Validate() error {
 	for i, w := range m.Wasm {
 		field := fmt.Sprintf("wasm[%d]", i)
 		n := 0
-		for _, set := range []bool{w.Path != "", w.URL != "", w.Data != nil} {
+		for _, set := range []bool{w.Path != "", w.URL != "", w.Data != nil, w.Module != nil} {
 			if set {
 				n++
 			}

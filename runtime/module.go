@@ -145,6 +145,17 @@ func (sm *sharedModule) compile(ctx context.Context, wz wazero.Runtime, bin []by
 	return nil
 }
 
+// addRef takes one more reference to a module that a handle holds.
+func (t *moduleTable) addRef(sm *sharedModule) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed || sm.refs == 0 {
+		return ErrClosed
+	}
+	sm.refs++
+	return nil
+}
+
 // release drops one reference; the last one closes the compiled code.
 func (t *moduleTable) release(ctx context.Context, sm *sharedModule) error {
 	t.mu.Lock()

@@ -258,15 +258,8 @@ func (p *CompiledPlugin) loadModules(ctx context.Context) error {
 	byName := map[string]int{}
 	for i := range m.Wasm {
 		field := fmt.Sprintf("wasm[%d]", i)
-		bin, err := m.Wasm[i].load(ctx, p.rt.opts.HTTPClient, field)
+		sm, err := p.acquire(ctx, &m.Wasm[i], opts, field)
 		if err != nil {
-			return err
-		}
-		sm, err := p.rt.modules.acquire(ctx, p.rt, bin, opts, field)
-		if err != nil {
-			if le, ok := err.(*LoadError); ok && le.Source == "" {
-				le.Source = m.Wasm[i].source()
-			}
 			return err
 		}
 		mods[i] = linkedModule{name: m.moduleName(i), field: field, sm: sm}
@@ -318,6 +311,38 @@ func (p *CompiledPlugin) loadModules(ctx context.Context) error {
 		p.modules = append(p.modules, mods[i])
 	}
 	return nil
+}
+
+// acquire gets a reference to the compiled module of w.
+func (p *CompiledPlugin) acquire(ctx context.Context, w *WasmSource, opts wasmbin.Options, field string) (*sharedModule, error) {
+	if mod := w.Module; mod != nil {
+		switch {
+		case mod.isClosed():
+			return nil, fmt.Errorf("runtime: %s.module: %w", field, ErrClosed)
+		case mod.rt != p.rt:
+			return nil, fmt.Errorf("%w: %s.module: compiled by another Runtime", ErrManifest, field)
+		case mod.sm.key.opts != opts:
+			return nil, fmt.Errorf("%w: %s.module: compiled for another memory limit than memory.max_pages gives", ErrManifest, field)
+		case w.Hash != "" && !strings.EqualFold(w.Hash, mod.Hash()):
+			return nil, &LoadError{Field: field + ".hash", Err: fmt.Errorf("module has SHA-256 %s, manifest's hash says %s", mod.Hash(), w.Hash)}
+		}
+		if err := p.rt.modules.addRef(mod.sm); err != nil {
+			return nil, fmt.Errorf("runtime: %s.module: %w", field, err)
+		}
+		return mod.sm, nil
+	}
+	bin, err := w.load(ctx, p.rt.opts.HTTPClient, field)
+	if err != nil {
+		return nil, err
+	}
+	sm, err := p.rt.modules.acquire(ctx, p.rt, bin, opts, field)
+	if err != nil {
+		if le, ok := err.(*LoadError); ok && le.Source == "" {
+			le.Source = w.source()
+		}
+		return nil, err
+	}
+	return sm, nil
 }
 
 // checkImport checks one function import of module i against its provider.
