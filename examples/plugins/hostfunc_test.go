@@ -7,29 +7,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tetratelabs/wazero/api"
-
 	"github.com/tendril-wasm/tendril/runtime"
 )
 
-// toUpper is the host function the hostfunc plug-in imports.
-var toUpper = runtime.HostFunction{
-	Name:    "to_upper",
-	Params:  []api.ValueType{api.ValueTypeI64},
-	Results: []api.ValueType{api.ValueTypeI64},
-	Func: func(_ context.Context, c *runtime.Caller, stack []uint64) error {
-		b, err := c.ReadBytes(stack[0])
-		if err != nil {
-			return err
-		}
-		h, err := c.WriteBytes(bytes.ToUpper(b))
-		if err != nil {
-			return err
-		}
-		stack[0] = h
-		return nil
-	},
-}
+// toUpper is the host function the hostfunc plug-in imports: bytes in,
+// bytes out, no wazero types.
+var toUpper = runtime.NewHostFunction("to_upper", func(_ context.Context, _ *runtime.Caller, in []byte) ([]byte, error) {
+	return bytes.ToUpper(in), nil
+})
 
 func TestHostFunction(t *testing.T) {
 	t.Parallel()
