@@ -3,6 +3,7 @@ module github.com/tendril-wasm/tendril
 go 1.25.0
 
 require (
+	github.com/fsnotify/fsnotify v1.9.0
 	github.com/stretchr/testify v1.9.0
 	github.com/tetratelabs/wazero v1.12.0
 	github.com/vmihailenco/msgpack/v5 v5.4.1

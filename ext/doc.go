@@ -1,7 +1,7 @@
 // Package ext is what applications use on top of package runtime: typed
 // calls into plug-ins and typed host functions (typed.go), and, built on
-// the same runtime.Callable, a registry of named plug-ins and hooks that
-// fire events into them.
+// the same runtime.Callable, a registry of named plug-ins (registry.go),
+// hooks that fire events into them (hooks.go) and hot reload (reload.go).
 //
 // # Typed calls
 //
@@ -35,5 +35,41 @@
 //
 // HostFunction turns func(ctx, In) (Out, error) into a runtime.HostFunction
 // that decodes what the plug-in sends and encodes what f returns; an error
-// of f reaches the plug-in as a failed host call.
+// of f reaches the plug-in as a failed host call.//
+// # Registry
+//
+// A Registry owns a runtime (or is given one) and, per plug-in, a pool of
+// instances. Register a plug-in from a module file, bytes, a manifest or
+// the directory of a plug-in written in Go, granting it what it may use
+// (nothing by default):
+//
+//	reg, err := ext.New(ctx, ext.Options{})
+//	defer reg.Close(ctx)
+//	wc, err := reg.Register(ctx, "wordcount", ext.Source{Path: "plugins/wordcount"},
+//		ext.PluginOptions{WASI: true, Watch: true})
+//
+// A registered *Plugin is a runtime.Callable: Call and Func work on it. A
+// reload (Registry.Reload, or a watched file that changed) swaps the code
+// under it while calls run, and never fails a call. Plug-ins declare
+// metadata (version, description, default codec, priority) by the names of
+// exports (see Metadata), and may call each other through the host when
+// granted (see CallNamespace).
+//
+// # Hooks
+//
+// Hooks are typed events of the application. The handlers of a hook named
+// "on_save" are the plug-ins exporting a function "on_save", in order of
+// priority then name; the registry knows them from the exports, without
+// running anything. Three modes: Notify (every handler, concurrently),
+// Filter (a value through a chain) and FirstWins (the first answer, or a
+// veto):
+//
+//	onOpen := ext.NewNotify[Doc, Stats](reg, "on_open", ext.HookOptions{Timeout: time.Second})
+//	res, err := onOpen.Fire(ctx, doc) // res.Outcomes: per plug-in value, error, duration
+//
+//	format := ext.NewFilter[string](reg, "format", ext.HookOptions{Codec: codec.String{}})
+//	res, err := format.Fire(ctx, text) // res.Value is the formatted text
+//
+// A plug-in that fails, traps, hangs past the timeout or answers bytes the
+// codec refuses is reported in the Result; the other handlers go on.
 package ext

@@ -1,0 +1,223 @@
+package ext_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/tendril-wasm/tendril/ext"
+	"github.com/tendril-wasm/tendril/runtime"
+)
+
+func TestRegister(t *testing.T) {
+	ctx := context.Background()
+	r := newRegistry(t, ext.Options{})
+
+	t.Run("sources", func(t *testing.T) {
+		dir := t.TempDir()
+		file := filepath.Join(dir, "tag.wasm")
+		require.NoError(t, os.WriteFile(file, wasm(t, "tag"), 0o644))
+		manifest := filepath.Join(dir, "tag.json")
+		require.NoError(t, os.WriteFile(manifest, []byte(`{"wasm":[{"path":"tag.wasm"}],"config":{"tag":"M"},"allowed_hosts":["*"]}`), 0o644))
+		for _, tc := range []struct {
+			name string
+			src  ext.Source
+			want string
+		}{
+			{"path", ext.Source{Path: file}, "hi!"},
+			{"bytes", ext.Source{Wasm: wasm(t, "tag")}, "hi!"},
+			{"manifest", ext.Source{Manifest: &runtime.Manifest{Wasm: []runtime.WasmSource{{Path: file}}, Config: map[string]string{"tag": "M"}}}, "hiM"},
+			{"manifest file", ext.Source{Path: manifest}, "hiM"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				opts := ext.PluginOptions{}
+				if tc.want == "hi!" {
+					opts.Config = map[string]string{"tag": "!"}
+				}
+				p, err := r.Register(ctx, tc.name, tc.src, opts)
+				require.NoError(t, err)
+				defer func() { require.NoError(t, r.Unregister(ctx, tc.name)) }()
+				out, err := p.Call(ctx, "append", []byte("hi"))
+				require.NoError(t, err)
+				require.Equal(t, tc.want, string(out))
+			})
+		}
+	})
+
+	t.Run("metadata", func(t *testing.T) {
+		register(t, r, "tag", "tag", ext.PluginOptions{})
+		defer r.Unregister(ctx, "tag")
+		p, ok := r.Plugin("tag")
+		require.True(t, ok)
+		info, ok := p.Info()
+		require.True(t, ok)
+		require.Equal(t, ext.Metadata{Version: "1.0.0", Description: "Appends its tag", Codec: "string"}, info.Metadata)
+		require.Equal(t, uint64(1), info.Version)
+		require.Subset(t, info.Functions, []string{"append", "answer"})
+		require.True(t, p.Handles("append"))
+		require.False(t, p.Handles("on_save"))
+		require.Equal(t, []string{"tag"}, names(r.List()))
+	})
+
+	t.Run("refused", func(t *testing.T) {
+		register(t, r, "dup", "tag", ext.PluginOptions{})
+		defer r.Unregister(ctx, "dup")
+		for _, tc := range []struct {
+			name string
+			src  ext.Source
+			opts ext.PluginOptions
+			is   error
+		}{
+			{"dup", ext.Source{Wasm: wasm(t, "tag")}, ext.PluginOptions{}, ext.ErrRegistered},
+			{"none", ext.Source{}, ext.PluginOptions{}, ext.ErrSource},
+			{"two", ext.Source{Wasm: wasm(t, "tag"), Path: "x.wasm"}, ext.PluginOptions{}, ext.ErrSource},
+			{"missing", ext.Source{Path: "testdata/none.wasm"}, ext.PluginOptions{}, ext.ErrSource},
+			{"not wasm", ext.Source{Wasm: []byte("nope")}, ext.PluginOptions{}, runtime.ErrLoad},
+			{"import not granted", ext.Source{Wasm: wasm(t, "relay")}, ext.PluginOptions{}, runtime.ErrImport},
+			{"start traps", ext.Source{Wasm: wasm(t, "startfail")}, ext.PluginOptions{}, nil},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				_, err := r.Register(ctx, tc.name, tc.src, tc.opts)
+				require.Error(t, err)
+				if tc.is != nil {
+					require.ErrorIs(t, err, tc.is)
+				}
+				if tc.name != "dup" {
+					_, ok := r.Plugin(tc.name)
+					require.False(t, ok)
+				}
+			})
+		}
+	})
+
+	t.Run("unregister", func(t *testing.T) {
+		p := register(t, r, "gone", "tag", ext.PluginOptions{})
+		fn, err := p.Function("append")
+		require.NoError(t, err)
+		require.NoError(t, r.Unregister(ctx, "gone"))
+		err = p.Invoke(ctx, fn, nil, func([]byte) error { return nil })
+		require.ErrorIs(t, err, ext.ErrNotRegistered)
+		require.ErrorIs(t, r.Unregister(ctx, "gone"), ext.ErrNotRegistered)
+		_, ok := r.Plugin("gone")
+		require.False(t, ok)
+	})
+}
+
+func names(infos []ext.Info) []string {
+	var s []string
+	for _, i := range infos {
+		s = append(s, i.Name)
+	}
+	return s
+}
+
+func TestHandlersOrder(t *testing.T) {
+	r := newRegistry(t, ext.Options{})
+	register(t, r, "b", "tag", ext.PluginOptions{})
+	register(t, r, "a", "tag", ext.PluginOptions{})
+	register(t, r, "late", "tag", ext.PluginOptions{Priority: priority(10)})
+	register(t, r, "early", "tag", ext.PluginOptions{Priority: priority(-10)})
+	register(t, r, "trap", "trap", ext.PluginOptions{})
+	var got []string
+	for _, p := range r.Handlers("append") {
+		got = append(got, p.Name())
+	}
+	require.Equal(t, []string{"early", "a", "b", "trap", "late"}, got)
+	require.Empty(t, r.Handlers("on_nothing"))
+	require.Equal(t, map[string][]string{"a": {"answer"}, "b": {"answer"}, "early": {"answer"}, "late": {"answer"}, "trap": {"answer"}},
+		r.Functions("answ"))
+}
+
+func TestStats(t *testing.T) {
+	ctx := context.Background()
+	r := newRegistry(t, ext.Options{})
+	good := register(t, r, "good", "tag", ext.PluginOptions{})
+	bad := register(t, r, "bad", "trap", ext.PluginOptions{})
+	for range 3 {
+		_, err := good.Call(ctx, "append", []byte("x"))
+		require.NoError(t, err)
+		_, err = bad.Call(ctx, "append", []byte("x"))
+		var te *runtime.TrapError
+		require.ErrorAs(t, err, &te) // a new instance each time: the broken one is gone
+	}
+	gs, bs := good.Stats(), bad.Stats()
+	require.Equal(t, uint64(3), gs.Calls)
+	require.Equal(t, uint64(0), gs.Errors)
+	require.Equal(t, uint64(3), bs.Calls)
+	require.Equal(t, uint64(3), bs.Errors)
+	require.Positive(t, gs.Latency)
+	require.Positive(t, gs.MeanLatency())
+}
+
+func TestPluginCalls(t *testing.T) {
+	ctx := context.Background()
+	r := newRegistry(t, ext.Options{MaxCallDepth: 3})
+	register(t, r, "tag", "tag", ext.PluginOptions{Config: map[string]string{"tag": "!"}})
+	register(t, r, "r1", "relay", ext.PluginOptions{Calls: map[string][]string{"tag": {"append"}, "r2": {"*"}}})
+	register(t, r, "r2", "relay", ext.PluginOptions{Calls: map[string][]string{"r1": {"relay"}, "r3": {"*"}}})
+	register(t, r, "r3", "relay", ext.PluginOptions{Calls: map[string][]string{"tag": {"*"}}})
+	r1, _ := r.Plugin("r1")
+	call := func(req string) (string, error) {
+		out, err := r1.Call(ctx, "relay", []byte(req))
+		return string(out), err
+	}
+
+	out, err := call("tag\x00append\x00hi")
+	require.NoError(t, err)
+	require.Equal(t, "hi!", out)
+
+	out, err = call("r2\x00relay\x00r3\x00relay\x00tag\x00append\x00deep") // depth 4 > 3
+	require.ErrorIs(t, err, ext.ErrCallDepth)
+	require.Empty(t, out)
+
+	for _, tc := range []struct {
+		req string
+		is  error
+	}{
+		{"tag\x00answer\x00", ext.ErrCallDenied},
+		{"r3\x00relay\x00x", ext.ErrCallDenied},
+		{"r2\x00relay\x00r1\x00relay\x00tag\x00append\x00x", ext.ErrCallCycle},
+		{"nonsense", nil},
+	} {
+		_, err := call(tc.req)
+		require.Error(t, err)
+		var ge *runtime.GuestError
+		require.ErrorAs(t, err, &ge, "the relay leaves the error unhandled")
+		if tc.is != nil {
+			require.ErrorIs(t, err, tc.is)
+		}
+	}
+	require.NoError(t, r.Unregister(ctx, "tag"))
+	_, err = call("tag\x00append\x00hi")
+	require.ErrorIs(t, err, ext.ErrNotRegistered)
+}
+
+// TestGoPlugin registers a plug-in written in Go from its directory: the
+// registry builds it, reads its metadata and finds its hooks and commands.
+func TestGoPlugin(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a Go plug-in")
+	}
+	ctx := context.Background()
+	r := newRegistry(t, ext.Options{RuntimeOptions: runtime.Options{CompilationCacheDir: t.TempDir()}})
+	p, err := r.Register(ctx, "wordcount", ext.Source{Path: filepath.Join("testdata", "wordcount")}, ext.PluginOptions{WASI: true})
+	require.NoError(t, err)
+	info, _ := p.Info()
+	require.Equal(t, ext.Metadata{Version: "0.1.0", Description: "Counts words", Codec: "string", Priority: -5}, info.Metadata)
+	require.Equal(t, -5, info.Priority)
+	require.Equal(t, map[string][]string{"wordcount": {"command:upper"}}, r.Functions("command:"))
+
+	onOpen := ext.NewNotify[string, string](r, "on_open", ext.HookOptions{})
+	res, err := onOpen.Fire(ctx, "one two  three")
+	require.NoError(t, err)
+	require.NoError(t, res.Err())
+	require.Equal(t, "3", res.Outcomes[0].Value)
+	out, err := p.Call(ctx, "command:upper", []byte("shout"))
+	require.NoError(t, err)
+	require.Equal(t, "SHOUT", string(out))
+	require.True(t, slices.Contains(info.Functions, "on_open"))
+}
