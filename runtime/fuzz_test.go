@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tendril-wasm/tendril/kernel"
 	"github.com/tendril-wasm/tendril/runtime"
 )
 
@@ -51,6 +52,12 @@ func checkParseManifest(t *testing.T, data []byte) {
 	}
 	if err := m.Validate(); err != nil {
 		t.Fatalf("ParseManifest(%q) returned a manifest that fails Validate: %v", data, err)
+	}
+	for _, w := range m.Wasm { // no module may shadow the kernel, WASI or Tendril
+		if w.Name == kernel.ModuleName || strings.HasPrefix(w.Name, "wasi_") || strings.HasPrefix(w.Name, "wasi:") ||
+			strings.HasPrefix(w.Name, "tendril:") || strings.HasPrefix(w.Name, "extism:") {
+			t.Fatalf("ParseManifest(%q) accepted a module named %q", data, w.Name)
+		}
 	}
 	out, err := json.Marshal(m)
 	if err != nil {

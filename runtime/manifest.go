@@ -55,11 +55,14 @@ type MemoryLimits struct {
 type WasmSource struct {
 	Path string `json:"path,omitempty"`
 	URL  string `json:"url,omitempty"`
-	Data []byte `json:"data,omitempty"` // base64 in JSON
+	// Data is the module's bytes (base64 in JSON). Empty but not nil is an
+	// empty module, which fails to load with a clear message.
+	Data []byte `json:"data,omitzero"`
 	// Module is a module this Runtime already compiled (CompileModule): no
-	// bytes are read or hashed. It must have been compiled for the same
-	// memory limit as the plug-in's (the runtime's default when the
-	// manifest sets no memory.max_pages). Not part of the JSON form.
+	// bytes are read or hashed. It must have been compiled with the options
+	// the plug-in needs: CompileModule's are those of a one-module manifest
+	// with no memory.max_pages and the default Checks. Not part of the JSON
+	// form.
 	Module  *Module           `json:"-"`
 	Headers map[string]string `json:"headers,omitempty"`
 	Method  string            `json:"method,omitempty"`

@@ -322,7 +322,7 @@ func (p *CompiledPlugin) acquire(ctx context.Context, w *WasmSource, opts wasmbi
 		case mod.rt != p.rt:
 			return nil, fmt.Errorf("%w: %s.module: compiled by another Runtime", ErrManifest, field)
 		case mod.sm.key.opts != opts:
-			return nil, fmt.Errorf("%w: %s.module: compiled for another memory limit than memory.max_pages gives", ErrManifest, field)
+			return nil, fmt.Errorf("%w: %s.module: compiled with other options than this plug-in needs (its memory limit, module count or Checks)", ErrManifest, field)
 		case w.Hash != "" && !strings.EqualFold(w.Hash, mod.Hash()):
 			return nil, &LoadError{Field: field + ".hash", Err: fmt.Errorf("module has SHA-256 %s, manifest's hash says %s", mod.Hash(), w.Hash)}
 		}
