@@ -79,3 +79,6 @@ func extismLogError(msg uint64)
 
 //go:wasmimport extism:host/env get_log_level
 func extismGetLogLevel() int32
+
+//go:wasmimport extism:host/env error_get
+func extismErrorGet() uint64

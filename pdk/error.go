@@ -16,10 +16,20 @@ var errOutOfMemory = errors.New("pdk: kernel out of memory")
 // An empty message is reported as "error", since the ABI has no empty error.
 //
 // Most exports use Run instead, which calls SetError for them.
+//
+// A *HostError that CallHost returned in this call is set as the very
+// message the host function reported, so that the host can tell that the
+// call failed with its own error.
 func SetError(err error) {
 	if err == nil {
 		extismErrorSet(0)
 		return
+	}
+	if he, ok := err.(*HostError); ok {
+		if h := he.handleNow(); h != 0 {
+			extismErrorSet(h)
+			return
+		}
 	}
 	msg := err.Error()
 	if msg == "" {
@@ -47,16 +57,26 @@ func SetError(err error) {
 // Failures that Go cannot recover from (running out of memory, a fatal
 // error such as concurrent map writes, os.Exit) still end the instance.
 func Run(fn func() error) (rc int32) {
+	runs.seq++
+	runs.depth++
 	defer func() {
 		if v := recover(); v != nil {
 			rc = reportPanic(v)
 		}
+		runs.depth--
 	}()
 	if err := fn(); err != nil {
 		SetError(err)
 		return 1
 	}
 	return 0
+}
+
+// runs counts the calls of Run (seq) and how many are running (depth), so
+// that SetError can tell whether a *HostError belongs to the current call.
+var runs struct {
+	seq   uint64
+	depth int
 }
 
 // reportPanic records a recovered panic as the call's error and returns 1.

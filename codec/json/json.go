@@ -1,8 +1,8 @@
 // Package json is the JSON codec of package codec, built on encoding/json.
 //
 // It lives apart from package codec so that programs (plug-ins above all)
-// that do not use JSON do not link encoding/json: about 450 KB in a Go
-// plug-in.
+// that do not use JSON do not link encoding/json, which adds about 1.4 MB
+// to a Go plug-in (package codec's documentation has the table).
 package json
 
 import (
