@@ -131,3 +131,13 @@ func FuzzUnmarshal(f *testing.F) {
 		require.True(t, proto.Equal(m, again))
 	})
 }
+
+func TestNoAliasing(t *testing.T) {
+	c := protobuf.Codec{}
+	b, err := codec.Marshal(c, codectest.ToProto(codectest.Full()))
+	require.NoError(t, err)
+	m := &testproto.Record{}
+	require.NoError(t, c.Unmarshal(b, m))
+	clear(b)
+	require.Equal(t, codectest.Full(), codectest.FromProto(m), "the decoded message shares memory with its input")
+}
