@@ -15,7 +15,7 @@ import (
 	"github.com/tendril-wasm/tendril/codec/msgpack"
 	"github.com/tendril-wasm/tendril/codec/protobuf"
 	"github.com/tendril-wasm/tendril/internal/codectest"
-	"github.com/tendril-wasm/tendril/internal/guestbuild"
+	"github.com/tendril-wasm/tendril/internal/guestbuild/guesttest"
 	"github.com/tendril-wasm/tendril/internal/testproto"
 	"github.com/tendril-wasm/tendril/runtime"
 )
@@ -88,9 +88,9 @@ var shared struct {
 // with its host functions.
 func typedPlugin(t *testing.T) *runtime.CompiledPlugin {
 	t.Helper()
-	// ForTest reads the sources every time, so that go test's cache notices
+	// Build reads the sources every time, so that go test's cache notices
 	// edits to them; it builds once.
-	wasm := guestbuild.ForTest(t, "typed")
+	wasm := guesttest.Build(t, "typed")
 	shared.once.Do(func() {
 		ctx := context.Background()
 		if shared.rt, shared.err = runtime.New(ctx, runtime.Options{}); shared.err != nil {
@@ -346,5 +346,3 @@ func TestTypedDeclaredCodec(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, out)
 }
-
-
