@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -398,5 +399,27 @@ func TestCloseIdleConnections(t *testing.T) {
 	// The server sees the client's close: wait for progress, not a time.
 	for open.Load() > 0 {
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// PluginOptions.Logger takes one plug-in's logs, as given; the runtime's
+// logger gets none of them.
+func TestPluginLogger(t *testing.T) {
+	t.Parallel()
+	var rtLevel, pLevel slog.LevelVar
+	rtLevel.Set(kernel.LevelTrace)
+	pLevel.Set(slog.LevelWarn)
+	rtRec, pRec := &recorder{Level: &rtLevel}, &recorder{Level: &pLevel}
+	rt := newRuntime(t, runtime.Options{Logger: slog.New(rtRec.handler())})
+	in := instantiate(t, compile(t, rt, extismManifest(t, "log.wasm"), runtime.PluginOptions{WASI: true, Logger: slog.New(pRec.handler())}))
+	mustCall(t, in, "run_test", "")
+	var got []string
+	for _, r := range pRec.take() {
+		got = append(got, r.Msg)
+		require.NotContains(t, r.Attrs, "plugin", "a plug-in's own logger is used as given")
+	}
+	require.Equal(t, []string{"this is a warning log", "this is an error log"}, got)
+	for _, r := range rtRec.take() {
+		require.NotContains(t, r.Msg, "this is ", "the runtime's logger got a plug-in log")
 	}
 }

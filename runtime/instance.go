@@ -114,7 +114,7 @@ func (p *CompiledPlugin) Instantiate(ctx context.Context) (_ *Instance, err erro
 		}
 		mod, err := p.rt.wz.InstantiateModule(ctx, cm.sm.compiled, cfg)
 		if err != nil {
-			return nil, fmt.Errorf("runtime: instantiate module %q: %w", cm.name, err)
+			return nil, fmt.Errorf("runtime: plugin %q: instantiate module %q: %w", p.name, cm.name, err)
 		}
 		in.mods = append(in.mods, mod)
 		p.rt.callers.Store(mod, in)
