@@ -2,12 +2,19 @@ package ext_test
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/tendril-wasm/tendril/internal/guestbuild/guesttest"
+	"github.com/tendril-wasm/tendril/internal/testplugins"
 	"github.com/tendril-wasm/tendril/runtime"
 )
 
@@ -33,3 +40,31 @@ func pluginAt(t testing.TB, dir, name string, hosts ...runtime.HostFunction) *ru
 	require.NoError(t, err)
 	return inst
 }
+
+// extismFile is for examples, which have no *testing.T: the path of a
+// reference plug-in, downloading its module into the module cache once.
+// It panics when the Go toolchain or the module proxy is unavailable.
+func extismFile(name string) string {
+	extismOnce.Do(func() {
+		cmd := exec.Command("go", "mod", "download", "-json", testplugins.ExtismSDK)
+		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
+		out, err := cmd.Output()
+		var info struct{ Dir, Error string }
+		if err == nil {
+			err = json.Unmarshal(out, &info)
+		}
+		if err == nil && info.Dir == "" {
+			err = errors.New(info.Error)
+		}
+		if err != nil {
+			panic(fmt.Sprintf("go mod download %s: %v", testplugins.ExtismSDK, err))
+		}
+		extismDir = info.Dir
+	})
+	return filepath.Join(extismDir, "wasm", name)
+}
+
+var (
+	extismOnce sync.Once
+	extismDir  string
+)
