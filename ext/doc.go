@@ -35,7 +35,8 @@
 //
 // HostFunction turns func(ctx, In) (Out, error) into a runtime.HostFunction
 // that decodes what the plug-in sends and encodes what f returns; an error
-// of f reaches the plug-in as a failed host call.//
+// of f reaches the plug-in as a failed host call.
+//
 // # Registry
 //
 // A Registry owns a runtime (or is given one) and, per plug-in, a pool of
