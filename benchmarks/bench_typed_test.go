@@ -30,12 +30,16 @@ import (
 //     same instance with Instance.Invoke (output lent, not copied): the
 //     guest's work and the runtime's, without the host's codec;
 //   - call=codec: the host's codec alone, as Func uses it: AppendMarshal into
-//     a reused buffer, then Unmarshal of the guest's output.
+//     a reused buffer, then Unmarshal of the guest's output;
+//   - call=ext: ext.Func.Call over an in-process Callable that echoes the
+//     bytes in Go, no wasm: the codec plus what package ext adds, free of the
+//     guest's noise.
 //
-// The typed call's own cost is typed - raw - codec; the target is 100 ns at
-// most, with no allocation beyond the codec's (compare allocs/op of typed
-// and codec). cmd/typedchart turns the output into the table and chart of
-// README.md.
+// The typed call's own cost is typed - raw - codec, which on a loaded machine
+// drowns in the guest's variance; ext - codec measures the same thing
+// precisely. The target is 100 ns at most, with no allocation beyond the
+// codec's (compare allocs/op of typed, ext and codec). typedchart/ turns the
+// output into the table and chart of README.md.
 
 // typedCodecs are the codecs measured, in the order the table lists them.
 var typedCodecs = []codec.Codec{json.Codec{}, msgpack.Codec{}, protobuf.Codec{}, codec.Raw{}, codec.String{}}
@@ -69,25 +73,19 @@ func benchTyped[T any](b *testing.B, inst *tendril.Instance, cd codec.Codec, v T
 	require.NoError(b, err)
 	enc, err := codec.Marshal(cd, v)
 	require.NoError(b, err)
-	b.Run("call=typed", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetBytes(int64(len(enc)))
-		for b.Loop() {
-			if _, err := f.Call(ctx, v); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	b.Run("call=typed", func(b *testing.B) { loopFunc(b, f, v, len(enc)) })
 	b.Run("call=raw", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(enc)))
 		n := 0
 		seen := func(out []byte) error { n = len(out); return nil }
+		cpu := startCPU()
 		for b.Loop() {
 			if err := inst.Invoke(ctx, fn, enc, seen); err != nil {
 				b.Fatal(err)
 			}
 		}
+		cpu.report(b)
 		if n != len(enc) {
 			b.Fatalf("echo returned %d bytes, want %d", n, len(enc))
 		}
@@ -97,6 +95,7 @@ func benchTyped[T any](b *testing.B, inst *tendril.Instance, cd codec.Codec, v T
 		b.SetBytes(int64(len(enc)))
 		var buf []byte
 		var in, out, zero T
+		cpu := startCPU()
 		for b.Loop() {
 			in = v
 			if buf, err = cd.AppendMarshal(buf[:0], &in); err != nil {
@@ -107,7 +106,34 @@ func benchTyped[T any](b *testing.B, inst *tendril.Instance, cd codec.Codec, v T
 				b.Fatal(err)
 			}
 		}
+		cpu.report(b)
 	})
+	g, err := ext.NewFunc[T, T](goEcho{}, name, cd)
+	require.NoError(b, err)
+	b.Run("call=ext", func(b *testing.B) { loopFunc(b, g, v, len(enc)) })
+}
+
+func loopFunc[T any](b *testing.B, f *ext.Func[T, T], v T, size int) {
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.SetBytes(int64(size))
+	cpu := startCPU()
+	for b.Loop() {
+		if _, err := f.Call(ctx, v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cpu.report(b)
+}
+
+// goEcho is a Callable that runs no wasm: every function returns its input.
+// Its Function handles are nil, which only it accepts.
+type goEcho struct{}
+
+func (goEcho) Function(string) (*tendril.Function, error) { return nil, nil }
+
+func (goEcho) Invoke(_ context.Context, _ *tendril.Function, input []byte, out func([]byte) error) error {
+	return out(input)
 }
 
 // TestTypedBenchAgree runs each body of BenchmarkTyped once: the typed call
@@ -213,4 +239,39 @@ func typedHostFunctions() []tendril.HostFunction {
 			return codectest.TransformString(s), nil
 		}),
 	}
+}
+
+// BenchmarkTypedState compares how typed calls keep their per-call state
+// (encoding buffer, values, decoding callback), from every core at once:
+// a Func takes it from a sync.Pool; Call makes it fresh each time (and looks
+// the function up). In-process echo, msgpack, ~100 B, so the state's cost
+// is not hidden by a guest's.
+func BenchmarkTypedState(b *testing.B) {
+	ctx := context.Background()
+	v := codectest.Payload(codectest.Small)
+	cd := msgpack.Codec{}
+	f, err := ext.NewFunc[codectest.Record, codectest.Record](goEcho{}, "echo", cd)
+	require.NoError(b, err)
+	b.Run("state=pooled", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := f.Call(ctx, v); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+	b.Run("state=fresh", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := ext.Call[codectest.Record, codectest.Record](ctx, goEcho{}, "echo", v, cd); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
 }
