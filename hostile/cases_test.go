@@ -369,5 +369,26 @@ func importCases(hostFns func(*runtime.Manifest, *runtime.PluginOptions)) []host
 			want: is(runtime.ErrImport, "extism:host/env.load_u64")},
 		{name: "import/host_function_wrong_signature", wat: "import_hostsig", stage: atLoad, setup: hostFns,
 			want: is(runtime.ErrImport, "extism:host/user.block")},
+		// A manifest module named like the kernel, WASI, Tendril's own
+		// modules or a granted host namespace would answer the plug-in's
+		// imports of that name (the kernel's memory, say).
+		{name: "import/shadow_kernel", wat: "import_memory", stage: atLoad, setup: shadow(kernel.ModuleName),
+			want: is(runtime.ErrManifest, "wasm[0].name", kernel.ModuleName)},
+		{name: "import/shadow_wasi", wat: "import_wasi", stage: atLoad, setup: shadow("wasi_snapshot_preview1"),
+			want: is(runtime.ErrManifest, "wasm[0].name", "wasi_snapshot_preview1")},
+		{name: "import/shadow_kernel_go_half", wat: "import_kernelhost", stage: atLoad, setup: shadow("tendril:kernel-host"),
+			want: is(runtime.ErrManifest, "wasm[0].name", "tendril:kernel-host")},
+		{name: "import/shadow_host_namespace", wat: "import_user", stage: atLoad, setup: grant(hostFns, shadow("extism:host/user")),
+			want: is(runtime.ErrManifest, "wasm[0].name", "extism:host/user")},
+	}
+}
+
+// shadow puts before the plug-in a module named name that exports a memory
+// (what a plug-in importing the kernel's memory would get from it).
+func shadow(name string) func(*runtime.Manifest, *runtime.PluginOptions) {
+	// (module (memory (export "memory") 1))
+	const exportsMemory = "\x00asm\x01\x00\x00\x00\x05\x03\x01\x00\x01\x07\x0a\x01\x06memory\x02\x00"
+	return func(m *runtime.Manifest, _ *runtime.PluginOptions) {
+		m.Wasm = append([]runtime.WasmSource{{Data: []byte(exportsMemory), Name: name}}, m.Wasm...)
 	}
 }
