@@ -133,7 +133,12 @@ func (p *CompiledPlugin) Instantiate(ctx context.Context) (_ *Instance, err erro
 	if err := p.adopt(in); err != nil {
 		return nil, err
 	}
-	if err := in.start(ctx); err != nil {
+	// Start-up runs guest code: under the call lock, so that a Close from
+	// the plug-in or runtime interrupts it and waits, as for a call.
+	in.callMu.Lock()
+	err = in.start(ctx)
+	in.callMu.Unlock()
+	if err != nil {
 		return nil, err
 	}
 	return in, nil
