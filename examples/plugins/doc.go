@@ -15,4 +15,6 @@
 //   - log: logs at each level, directly and through log/slog
 //   - boom: panics, runtime errors and errors, all survived
 //   - noop: an export that does nothing, for benchmarks
+//   - orders: Go values in and out with MessagePack (pdk.RunTyped), a typed
+//     host function (pdk.CallHost), a declared default codec
 package plugins
