@@ -70,3 +70,53 @@ func BenchmarkCallPaths(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCompileShared compiles count_vowels.wasm into a Runtime that
+// already holds it (a Module handle): what a second plug-in over the same
+// module costs (hash, bind config and grants, no compilation), beside
+// go-sdk's NewCompiledPlugin, which compiles every time.
+func BenchmarkCompileShared(b *testing.B) {
+	hs := hosts(b)
+	wasm := countVowels.wasm(b)
+	ctx := context.Background()
+	b.Run("host=extism", func(b *testing.B) {
+		b.ReportAllocs()
+		cpu := startCPU()
+		for b.Loop() {
+			c, err := hs[0].Compile(ctx, wasm, countVowels.wasi)
+			if err != nil {
+				b.Fatal(err)
+			}
+			_ = c.Close(ctx)
+		}
+		cpu.report(b)
+	})
+	b.Run("host=tendril", func(b *testing.B) {
+		rt := hs[1].(tendrilHost).rt
+		mod, err := rt.CompileModule(ctx, wasm)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer mod.Close(ctx)
+		for _, src := range []struct {
+			name string
+			w    tendril.WasmSource
+		}{{"bytes", tendril.WasmSource{Data: wasm}}, {"module", tendril.WasmSource{Module: mod}}} {
+			b.Run("from="+src.name, func(b *testing.B) {
+				b.ReportAllocs()
+				cpu := startCPU()
+				for b.Loop() {
+					p, err := rt.Compile(ctx, tendril.Manifest{Wasm: []tendril.WasmSource{src.w}}, tendril.PluginOptions{})
+					if err != nil {
+						b.Fatal(err)
+					}
+					_ = p.Close(ctx)
+				}
+				cpu.report(b)
+			})
+		}
+		if s := rt.Stats(); s.Compilations != 1 {
+			b.Fatalf("compiled %d times, want 1", s.Compilations)
+		}
+	})
+}
