@@ -19,7 +19,8 @@
 //
 // Both work over any runtime.Callable: an *runtime.Instance, a pool, a
 // registered plug-in. The output is decoded straight from the plug-in's
-// memory, with no copy before the codec's.
+// memory, with no copy before the codec's. A Pair speaks one codec to the
+// plug-in and another back (text in, JSON out, as many Extism plug-ins do).
 //
 // A plug-in may declare the codec it speaks by exporting a function named
 // CodecExportPrefix + the codec's name ("tendril:codec/msgpack"; package

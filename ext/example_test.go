@@ -6,6 +6,7 @@ import (
 	"log"
 
 	"github.com/tendril-wasm/tendril/codec"
+	"github.com/tendril-wasm/tendril/codec/json"
 	"github.com/tendril-wasm/tendril/ext"
 	"github.com/tendril-wasm/tendril/runtime"
 )
@@ -46,4 +47,87 @@ func ExampleHostFunction() {
 	}
 	fmt.Println(out)
 	// Output: 🟢:🫱 Hey from say_green John Doe
+}
+
+// vowels is what count_vowels.wasm (an Extism plug-in) answers, in JSON.
+type vowels struct {
+	Count  int    `json:"count"`
+	Total  int    `json:"total"`
+	Vowels string `json:"vowels"`
+}
+
+// A typed call: count_vowels takes text and answers JSON, so the codec is a
+// Pair (most plug-ins speak one codec both ways: pass it alone).
+func ExampleCall() {
+	ctx := context.Background()
+	rt, err := runtime.New(ctx, runtime.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer rt.Close(ctx)
+
+	plugin, err := rt.Compile(ctx, runtime.Manifest{
+		Wasm: []runtime.WasmSource{{Path: extismFile("count_vowels.wasm")}},
+	}, runtime.PluginOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	inst, err := plugin.Instantiate(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	textToJSON := ext.Pair{Encode: codec.String{}, Decode: json.Codec{}}
+	v, err := ext.Call[string, vowels](ctx, inst, "count_vowels", "Hello, world!", textToJSON)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%+v\n", v)
+
+	// Output that does not decode is an error naming the plug-in, the
+	// function, the codec and the Go type; never a zero value passed on.
+	_, err = ext.Call[string, []int](ctx, inst, "count_vowels", "Hello", textToJSON)
+	fmt.Println(err)
+	// Output:
+	// {Count:3 Total:3 Vowels:aeiouAEIOU}
+	// ext: plugin "count_vowels": count_vowels: output: codec: json: cannot decode []int: json: cannot unmarshal object into Go value of type []int
+}
+
+// A Func is bound once (function handle, codec, buffers) and called often,
+// from any number of goroutines when the Callable allows it (an instance
+// serializes its calls; a pool or a registered plug-in runs them side by
+// side).
+func ExampleFunc() {
+	ctx := context.Background()
+	rt, err := runtime.New(ctx, runtime.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer rt.Close(ctx)
+
+	plugin, err := rt.Compile(ctx, runtime.Manifest{
+		Wasm: []runtime.WasmSource{{Path: extismFile("count_vowels.wasm")}},
+	}, runtime.PluginOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	inst, err := plugin.Instantiate(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	count, err := ext.NewFunc[string, vowels](inst, "count_vowels",
+		ext.Pair{Encode: codec.String{}, Decode: json.Codec{}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, s := range []string{"Hello, world!", "aeiou", "xyz"} {
+		v, err := count.Call(ctx, s)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(v.Count, v.Total) // the plug-in keeps a running total
+	}
+	// Output:
+	// 3 3
+	// 5 8
+	// 0 8
 }

@@ -234,6 +234,31 @@ func keep(b []byte) []byte {
 	return b[:0]
 }
 
+// Pair is a codec made of two: the host encodes with Encode and decodes
+// with Decode. It is for plug-ins whose input and output are in different
+// encodings, as with many Extism plug-ins (text in, JSON out):
+//
+//	ext.Pair{Encode: codec.String{}, Decode: json.Codec{}}
+//
+// In a Call or Func, Encode encodes the input and Decode decodes the output;
+// in a HostFunction, Decode decodes what the plug-in sends and Encode what f
+// returns. Its name is "Encode's name+Decode's name". Errors name the codec
+// that failed.
+type Pair struct {
+	Encode, Decode codec.Codec
+}
+
+var _ codec.Codec = Pair{}
+
+// Name returns "<Encode's name>+<Decode's name>".
+func (p Pair) Name() string { return p.Encode.Name() + "+" + p.Decode.Name() }
+
+// AppendMarshal encodes v with Encode.
+func (p Pair) AppendMarshal(dst []byte, v any) ([]byte, error) { return p.Encode.AppendMarshal(dst, v) }
+
+// Unmarshal decodes data with Decode.
+func (p Pair) Unmarshal(data []byte, v any) error { return p.Decode.Unmarshal(data, v) }
+
 // DeclaredCodec returns the codec of set that the plug-in behind c declares
 // as its default: the one whose name follows CodecExportPrefix in one of the
 // plug-in's exports. Nothing is called: the declaration is the export's

@@ -244,3 +244,17 @@ func TestHostFunctionUpper(t *testing.T) {
 	require.Equal(t, `ext: plugin "hostfunc": host function to_upper: input: codec: string: cannot decode string: invalid UTF-8`, ge.Message)
 	require.NoError(t, inst.Broken())
 }
+
+func TestPair(t *testing.T) {
+	p := ext.Pair{Encode: codec.String{}, Decode: json.Codec{}}
+	require.Equal(t, "string+json", p.Name())
+	b, err := p.AppendMarshal([]byte("> "), "héllo")
+	require.NoError(t, err)
+	require.Equal(t, "> héllo", string(b))
+	var v map[string]int
+	require.NoError(t, p.Unmarshal([]byte(`{"a":1}`), &v))
+	require.Equal(t, map[string]int{"a": 1}, v)
+	var de *codec.DecodeError
+	require.ErrorAs(t, p.Unmarshal([]byte(`x`), &v), &de)
+	require.Equal(t, "json", de.Codec)
+}
