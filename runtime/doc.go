@@ -33,6 +33,10 @@
 // is done or the manifest's timeout_ms passes, even in a guest loop that never
 // calls the host.
 //
+// A [Pool] lends instances of one CompiledPlugin to concurrent calls:
+// bounded ([PoolOptions].MaxInstances), first come first served, with broken
+// instances discarded and replaced. It is a Callable too.
+//
 // Host functions are Go functions granted to plug-ins. [NewHostFunction]
 // makes the bytes-in, bytes-out kind, whose errors reach the guest without
 // breaking the instance ([Fatal] breaks it); a raw [HostFunction] works on

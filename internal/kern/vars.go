@@ -115,3 +115,10 @@ func (in *Instance) deleteVar(key string) {
 		delete(in.vars, key)
 	}
 }
+
+// ClearVars deletes every var (a pool resetting an instance between
+// borrowers).
+func (in *Instance) ClearVars() {
+	clear(in.vars)
+	in.varBytes = 0
+}
