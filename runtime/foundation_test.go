@@ -124,6 +124,21 @@ func TestFunctionHandle(t *testing.T) {
 	_, err = p.Function("nope")
 	require.ErrorIs(t, err, runtime.ErrFunctionNotFound)
 	require.Equal(t, []string{"count_vowels"}, p.Functions())
+	_, err = instantiate(t, p).CallFunction(ctx, nil, nil)
+	require.ErrorIs(t, err, runtime.ErrFunctionNotFound)
+
+	// After Close, handles resolve as before (they hold no resources) and
+	// calls fail with ErrClosed.
+	in := instantiate(t, p)
+	require.NoError(t, p.Close(ctx))
+	_, err = p.Function("nope")
+	require.ErrorIs(t, err, runtime.ErrFunctionNotFound)
+	_, err = p.Function("count_vowels")
+	require.NoError(t, err)
+	_, err = in.CallFunction(ctx, fn, nil)
+	require.ErrorIs(t, err, runtime.ErrClosed)
+	_, err = p.Instantiate(ctx)
+	require.ErrorIs(t, err, runtime.ErrClosed)
 }
 
 // One module under ten manifests is compiled once; it lives while any

@@ -293,6 +293,9 @@ func (in *Instance) Invoke(ctx context.Context, fn *Function, input []byte, out 
 
 // call runs fn; in.callMu is held. The output aliases kernel memory.
 func (in *Instance) call(ctx context.Context, fn *Function, input []byte) ([]byte, error) {
+	if fn == nil {
+		return nil, fmt.Errorf("%s: %w: nil *Function", callPrefix(in.plugin.name, ""), ErrFunctionNotFound)
+	}
 	if in.shut {
 		return nil, &callError{in.plugin.name, fn.name, ErrClosed}
 	}

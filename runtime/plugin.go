@@ -60,8 +60,9 @@ type CompiledPlugin struct {
 	hostMods []api.Module   // host functions, one module per namespace
 	hostNS   map[string]api.Module
 	funcs    map[string]*Function
-	names    []string // callable exports, sorted
-	limit    uint64   // bytes per linear memory
+	mainDefs map[string]api.FunctionDefinition // the main module's exports
+	names    []string                          // callable exports, sorted
+	limit    uint64                            // bytes per linear memory
 	maxOut   int64
 	timeout  time.Duration
 	logger   *slog.Logger
@@ -433,16 +434,16 @@ func callable(def api.FunctionDefinition) bool {
 
 // bindFunctions makes one Function per callable export of the main module.
 func (p *CompiledPlugin) bindFunctions() {
-	main := p.modules[len(p.modules)-1].sm.compiled
+	p.mainDefs = p.modules[len(p.modules)-1].sm.compiled.ExportedFunctions()
 	p.funcs = map[string]*Function{}
-	for name, def := range main.ExportedFunctions() {
+	for name, def := range p.mainDefs {
 		if callable(def) {
 			p.names = append(p.names, name)
 		}
 	}
 	slices.Sort(p.names)
 	for i, name := range p.names {
-		def := main.ExportedFunctions()[name]
+		def := p.mainDefs[name]
 		p.funcs[name] = &Function{plugin: p, name: name, index: i, results: len(def.ResultTypes())}
 	}
 }
@@ -455,7 +456,7 @@ func (p *CompiledPlugin) Function(name string) (*Function, error) {
 	if f, ok := p.funcs[name]; ok {
 		return f, nil
 	}
-	if def, ok := p.modules[len(p.modules)-1].sm.compiled.ExportedFunctions()[name]; ok {
+	if def, ok := p.mainDefs[name]; ok {
 		return nil, fmt.Errorf("%s: %w: it has signature %v -> %v; plug-in functions take nothing and return nothing or an i32",
 			callPrefix(p.name, name), ErrFunctionNotFound, def.ParamTypes(), def.ResultTypes())
 	}
@@ -484,10 +485,8 @@ func (p *CompiledPlugin) release(ctx context.Context) error {
 	for _, m := range p.modules {
 		errs = append(errs, p.rt.modules.release(ctx, m.sm))
 	}
-	p.modules = nil
 	for _, m := range p.hostMods {
 		errs = append(errs, m.Close(ctx))
 	}
-	p.hostMods = nil
 	return errors.Join(errs...)
 }
