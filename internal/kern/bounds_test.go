@@ -14,20 +14,46 @@ import (
 	kernel "github.com/tendril-wasm/tendril/internal/kern"
 )
 
-// TestKernelHasOneBoundedLoop holds the kernel to O(1) work per call but for
-// alloc's first fit, whose one loop stops after 1024 blocks: whatever a
-// guest writes to the headers, one kernel call (and one Go Read of a handle)
-// does a bounded amount of work. Issue 12: a forged header used to make one
-// length call walk ~32 M blocks.
-func TestKernelHasOneBoundedLoop(t *testing.T) {
+// TestKernelLoopsAreBounded holds the kernel to O(1) work per call but for
+// two loops: alloc's first fit, which stops after 256 blocks, and zero,
+// which visits Go (yield) after every 1 MiB it clears. Whatever a guest
+// writes to the headers, one kernel call (and one Go Read of a handle) does
+// a bounded amount of work between two visits to Go. Issue 12: a forged
+// header used to make one length call walk ~32 M blocks.
+func TestKernelLoopsAreBounded(t *testing.T) {
 	src, err := os.ReadFile("kernel.wat")
 	require.NoError(t, err)
 	code := regexp.MustCompile(`;;[^\n]*`).ReplaceAllString(string(src), "")
-	require.Equal(t, 1, strings.Count(code, "(loop"), "kernel.wat must have exactly one loop (alloc's first fit)")
-	alloc := code[strings.Index(code, `(func $alloc`):]
-	alloc = alloc[:strings.Index(alloc[1:], "(func")+1]
-	require.Contains(t, alloc, "(loop $scan")
-	require.Contains(t, alloc, "(i32.const 1024)", "alloc's scan must be bounded")
+	require.Equal(t, 2, strings.Count(code, "(loop"), "kernel.wat must have exactly two loops")
+	fn := func(name string) string {
+		f := code[strings.Index(code, `(func $`+name):]
+		return f[:strings.Index(f[1:], "(func")+1]
+	}
+	require.Contains(t, fn("alloc"), "(loop $scan")
+	require.Contains(t, fn("alloc"), "(i32.const 256)", "alloc's scan must be bounded")
+	require.Contains(t, fn("zero"), "(loop $chunk")
+	require.Contains(t, fn("zero"), "(call $host_yield)", "zero must visit Go between chunks")
+	require.NotContains(t, fn("alloc"), "memory.fill", "alloc zeroes through zero")
+}
+
+// TestZeroYieldsAndStops: a big alloc zeroes its block 1 MiB at a time and
+// fails once its context is done, rather than zero gigabytes first.
+func TestZeroYieldsAndStops(t *testing.T) {
+	ctx := context.Background()
+	ki := newKinst(t, ctx, newTestKernel(t), kernel.Options{})
+	ki.reset(nil)
+	h := ki.must("alloc", 3<<20+5)
+	require.Equal(t, uint64(3<<20+5), ki.must("length", h))
+	require.True(t, isZero(ki.bytesAt(h, 3<<20+5)))
+	ki.must("reset")
+	done, cancel := context.WithCancel(ctx)
+	cancel()
+	ki.ctx = done
+	_, err := ki.call("alloc", 3<<20)
+	require.ErrorIs(t, err, context.Canceled)
+	ki.ctx = ctx
+	_, err = ki.call("alloc", 1<<20) // one step: no visit to Go
+	require.NoError(t, err)
 }
 
 // forge writes a block header (capacity word, length) in front of h, as a
@@ -95,7 +121,7 @@ func TestForgedHeaderStaysInThisCall(t *testing.T) {
 	require.Empty(t, msg)
 }
 
-// TestAllocScanIsBounded: with more than 1024 blocks before the only free
+// TestAllocScanIsBounded: with more than 256 blocks before the only free
 // block that fits, alloc takes a new block at top rather than walk on.
 func TestAllocScanIsBounded(t *testing.T) {
 	ctx := context.Background()
@@ -109,9 +135,9 @@ func TestAllocScanIsBounded(t *testing.T) {
 	ki.must("free", far)
 	top := ki.u64(offTop)
 	h := ki.must("alloc", 8)
-	require.Equal(t, top+8, h, "a free block past the first 1024 is not searched for")
+	require.Equal(t, top+8, h, "a free block past the first 256 is not searched for")
 	ki.must("free", near)
-	require.Equal(t, near, ki.must("alloc", 8), "a free block among the first 1024 is reused")
+	require.Equal(t, near, ki.must("alloc", 8), "a free block among the first 256 is reused")
 }
 
 // TestFreeMergesNeighbours: free merges a block with free blocks right

@@ -93,7 +93,7 @@ var specialArgs = []uint64{
 }
 
 // allocScan is how many blocks alloc's first fit looks at (kernel.wat).
-const allocScan = 1024
+const allocScan = 256
 
 const (
 	abiMemLimit  = 8 * 65536 // bytes the fuzzed kernel's memory may reach

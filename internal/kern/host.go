@@ -42,6 +42,7 @@ func (k *Kernel) hostModule(r wazero.Runtime) wazero.HostModuleBuilder {
 	fn("http_headers", nil, []api.ValueType{i64}, (*Instance).hostHTTPHeaders)
 	fn("log", []api.ValueType{i32, i64}, nil, (*Instance).hostLog)
 	fn("get_log_level", nil, []api.ValueType{i32}, (*Instance).hostGetLogLevel)
+	fn("yield", nil, nil, (*Instance).hostYield)
 	return b
 }
 
@@ -107,6 +108,16 @@ func (l *logBudget) init(opts Options) {
 }
 
 func (l *logBudget) reset() { l.records, l.bytes, l.truncated = 0, 0, false }
+
+// hostYield is the kernel's visit to Go between two 1 MiB steps of its
+// longest work (zeroing a big block): a point where the Go scheduler and
+// garbage collector can stop the goroutine. Once the call's context is done
+// it fails the call (the runtime reports the interrupt).
+func (in *Instance) hostYield(ctx context.Context, _ []uint64) {
+	if err := ctx.Err(); err != nil {
+		panic(fmt.Errorf("kernel: interrupted while zeroing a block: %w", err))
+	}
+}
 
 func (in *Instance) hostGetLogLevel(ctx context.Context, stack []uint64) {
 	stack[0] = math.MaxInt32

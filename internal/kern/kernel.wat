@@ -25,7 +25,8 @@
 ;;       capw is cap | 1 when the block right below is free, and a free block
 ;;       ends with its cap (u32), so that free merges neighbours in O(1).
 ;; Every function is O(1) but alloc, whose search of free blocks stops after
-;; 1024 blocks: a guest that forges headers cannot make one call walk long.
+;; 256 blocks (a guest that forges headers cannot make one call walk long),
+;; and which zeroes its block 1 MiB at a time with a visit to Go in between.
 ;; Guests may read and write only the heap below top; everything above is
 ;; bounds-checked here, and a rejected argument traps after recording the fault.
 (module
@@ -37,6 +38,7 @@
   (import "tendril:kernel-host" "http_headers" (func $host_http_headers (result i64)))
   (import "tendril:kernel-host" "log" (func $host_log (param i32 i64)))
   (import "tendril:kernel-host" "get_log_level" (func $host_get_log_level (result i32)))
+  (import "tendril:kernel-host" "yield" (func $host_yield))
 
   (memory (export "memory") 1)
 
@@ -83,6 +85,22 @@
     (if (i64.gt_u (call $cap (local.get $h)) (i64.sub (local.get $top) (local.get $h))) (then (return (i64.const 0))))
     (local.get $len))
 
+;; zero clears [p, p+n), 1 MiB at a time with a visit to Go in between:
+  ;; the guest's checks come after each kernel call, so the kernel's only
+  ;; long work (zeroing a big block: up to 4 GiB in one alloc) gives the Go
+  ;; scheduler and GC a safe point every 1 MiB, and yield fails the call
+  ;; once its context is done.
+  (func $zero (param $p i64) (param $n i64)
+    (loop $chunk
+      (if (i64.gt_u (local.get $n) (i64.const 0x100000))
+        (then
+          (memory.fill (i32.wrap_i64 (local.get $p)) (i32.const 0) (i32.const 0x100000))
+          (local.set $p (i64.add (local.get $p) (i64.const 0x100000)))
+          (local.set $n (i64.sub (local.get $n) (i64.const 0x100000)))
+          (call $host_yield)
+          (br $chunk))))
+    (memory.fill (i32.wrap_i64 (local.get $p)) (i32.const 0) (i32.wrap_i64 (local.get $n))))
+
   ;; sub_freed lowers the free-bytes count, never below 0 (a guest that
   ;; forged headers can make it inexact; it only decides whether alloc looks
   ;; for a free block).
@@ -100,16 +118,16 @@
     (local.set $need (i64.and (i64.add (local.get $n) (i64.const 7)) (i64.const -8)))
     (local.set $top (i64.load (i32.const 0)))
     ;; First fit among free blocks, only when enough bytes were freed to
-    ;; possibly fit, and among the first 1024 blocks at most: past them the
+    ;; possibly fit, and among the first 256 blocks at most: past them the
     ;; block comes from top, so that a guest that forged a long chain of
-    ;; headers costs at most 1024 steps per alloc.
+    ;; headers costs at most 256 steps per alloc.
     (if (i64.ge_u (i64.load (i32.const 64)) (local.get $need))
       (then
         (local.set $b (i64.const 136))
         (block $done
           (loop $scan
             (br_if $done (i64.ge_u (local.get $b) (local.get $top)))
-            (br_if $done (i32.ge_u (local.get $steps) (i32.const 1024)))
+            (br_if $done (i32.ge_u (local.get $steps) (i32.const 256)))
             (local.set $steps (i32.add (local.get $steps) (i32.const 1)))
             (local.set $cap (call $cap (local.get $b)))
             ;; The cap must also fit below top: b+need must never wrap into
@@ -142,7 +160,7 @@
                         (i32.store (i32.wrap_i64 (i64.add (local.get $b) (local.get $cap)))
                           (i32.and (i32.load (i32.wrap_i64 (i64.add (local.get $b) (local.get $cap)))) (i32.const -2)))))))
                 (i32.store (i32.wrap_i64 (i64.sub (local.get $b) (i64.const 4))) (i32.wrap_i64 (local.get $n)))
-                (memory.fill (i32.wrap_i64 (local.get $b)) (i32.const 0) (i32.wrap_i64 (local.get $n)))
+                (call $zero (local.get $b) (local.get $n))
                 (return (local.get $b))))
             (local.set $b (i64.add (i64.add (local.get $b) (local.get $cap)) (i64.const 8)))
             (br $scan)))))
@@ -160,7 +178,7 @@
           (then (return (i64.const 0))))))
     (i32.store (i32.wrap_i64 (local.get $top)) (i32.wrap_i64 (local.get $need)))
     (i32.store (i32.wrap_i64 (i64.add (local.get $top) (i64.const 4))) (i32.wrap_i64 (local.get $n)))
-    (memory.fill (i32.wrap_i64 (local.get $b)) (i32.const 0) (i32.wrap_i64 (local.get $need)))
+    (call $zero (local.get $b) (local.get $need))
     (i64.store (i32.const 0) (local.get $end))
     (local.get $b))
 
