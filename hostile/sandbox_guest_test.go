@@ -22,9 +22,9 @@ func TestSandboxWorkBetweenChecks(t *testing.T) {
 	cases := []struct {
 		name, wat, fn string
 	}{
-		{"bulk/straight_line", "sandbox_bulk", "straight"},
+		{"bulk/straight_line", "sandbox_bulk_straight", "straight"},
 		{"bulk/loop", "sandbox_bulk", "loop"},
-		{"kernel/straight_line", "sandbox_kernel", "straight"},
+		{"kernel/straight_line", "sandbox_kernel_straight", "straight"},
 		{"kernel/loop", "sandbox_kernel", "loop"},
 		{"kernel/forged_walk", "sandbox_kernel", "forged_walk"},
 	}
@@ -32,7 +32,7 @@ func TestSandboxWorkBetweenChecks(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			sbIsolated(t, runtime.Options{}, func(t *testing.T, rt *runtime.Runtime) {
 				in := sbLoad(t, rt, sbManifest(256, c.wat)(t), runtime.PluginOptions{})
-				floor := sbMeasureFloor()
+				floor := sbMeasureFloor(t, rt)
 				r := sbCall(in, c.fn, nil, sbDeadline)
 				sbCheckStalls(t, floor, r)
 				sbRequireDeadline(t, r)

@@ -54,12 +54,18 @@ const (
 	sbSecret    = "SECRET-of-the-previous-call "
 )
 
+// sbChecked records the fixtures already checked against their source.
+var sbChecked sync.Map
+
 // sbWasm returns testdata/<name>.wasm, the committed build of <name>.wat;
 // when wat2wasm is installed it checks the two still match.
 func sbWasm(t *testing.T, name string) []byte {
 	t.Helper()
 	bin, err := os.ReadFile(filepath.Join("testdata", name+".wasm"))
 	require.NoError(t, err)
+	if _, checked := sbChecked.LoadOrStore(name, true); checked {
+		return bin
+	}
 	if tool, err := exec.LookPath("wat2wasm"); err == nil {
 		out := filepath.Join(t.TempDir(), name+".wasm")
 		msg, err := exec.Command(tool, filepath.Join("testdata", name+".wat"), "-o", out).CombinedOutput()
@@ -71,12 +77,43 @@ func sbWasm(t *testing.T, name string) []byte {
 	return bin
 }
 
-// sbFloor is how long a GC and the 1 ms ticker take with no call running,
-// measured in the same test: the noise floor of the machine right now.
-type sbFloor struct{ gc, tick time.Duration }
+// sbFloor is how long a GC and the 1 ms ticker take while a Go goroutine
+// does what the guest does (clearing 16 MiB again and again, but
+// preemptibly): the noise floor of the machine right now, measured in the
+// same test.
+//
+// unit is the longest of three calls of sandbox_unit's `one`: one 16 MiB
+// fill and one 8 MiB copy, the largest step no interrupt check can split.
+// On a machine starved of CPU a step takes many times its usual time, and
+// the GC must wait for one.
+type sbFloor struct{ gc, tick, unit time.Duration }
 
-func sbMeasureFloor() sbFloor {
+func sbMeasureFloor(t *testing.T, rt *runtime.Runtime) sbFloor {
+	t.Helper()
 	var f sbFloor
+	in := sbLoad(t, rt, sbManifest(256, "sandbox_unit")(t), runtime.PluginOptions{})
+	for i := 0; i < 3; i++ {
+		start := time.Now()
+		_, err := in.Call(context.Background(), "one", nil)
+		require.NoError(t, err)
+		f.unit = max(f.unit, time.Since(start))
+	}
+	require.NoError(t, in.Close(context.Background()))
+	stopBurn := make(chan struct{})
+	burned := make(chan struct{})
+	go func() {
+		defer close(burned)
+		buf := make([]byte, 16<<20)
+		for {
+			select {
+			case <-stopBurn:
+				return
+			default:
+				clear(buf)
+			}
+		}
+	}()
+	defer func() { close(stopBurn); <-burned }()
 	for i := 0; i < 3; i++ {
 		start := time.Now()
 		goruntime.GC()
@@ -94,7 +131,7 @@ func sbMeasureFloor() sbFloor {
 // while a call runs: far below the seconds-to-minutes stalls of issue 12,
 // far above the noise of a loaded machine.
 func (f sbFloor) sbStallBound(floor time.Duration) time.Duration {
-	return 3*floor + 300*time.Millisecond
+	return 3*floor + 300*time.Millisecond + 2*f.unit
 }
 
 // sbTicker ticks every millisecond until stop closes, then sends the
@@ -164,7 +201,7 @@ func sbCall(in *runtime.Instance, fn string, input []byte, deadline time.Duratio
 // other goroutines.
 func sbCheckStalls(t *testing.T, f sbFloor, r sbResult) {
 	t.Helper()
-	t.Logf("call %v (%v), GC mid-call %v (floor %v), longest tick gap %v (floor %v)", r.elapsed, r.err, r.gc, f.gc, r.tick, f.tick)
+	t.Logf("call %v (%v), GC mid-call %v (floor %v), longest tick gap %v (floor %v), unit step %v", r.elapsed, r.err, r.gc, f.gc, r.tick, f.tick, f.unit)
 	require.Less(t, r.elapsed, sbDeadline+sbEndBound, "the call overran its deadline")
 	require.Less(t, r.gc, f.sbStallBound(f.gc), "a GC started during the call waited for it")
 	require.Less(t, r.tick, f.sbStallBound(f.tick), "a goroutine ticking every 1 ms stalled during the call")
@@ -323,7 +360,7 @@ func TestSandboxLogFlood(t *testing.T) {
 	logs := &sbLogs{}
 	sbIsolated(t, runtime.Options{Logger: slog.New(logs)}, func(t *testing.T, rt *runtime.Runtime) {
 		in := sbLoad(t, rt, sbManifest(256, "sandbox_kernel")(t), runtime.PluginOptions{})
-		floor := sbMeasureFloor()
+		floor := sbMeasureFloor(t, rt)
 		for call := 0; call < 2; call++ {
 			logs.reset()
 			r := sbCall(in, "log_flood", bytes.Repeat([]byte("L"), 64<<10), sbDeadline)
