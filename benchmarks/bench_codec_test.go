@@ -20,7 +20,9 @@ import (
 //
 // Each size runs three ways: marshal (AppendMarshal into a reused buffer),
 // unmarshal (into a new value) and both, one after the other: the work a
-// typed call adds on one side of the boundary. B/msg is the encoded size.
+// typed call adds on one side of the boundary. B/msg is the encoded size;
+// cpu-ns/op (the process's CPU time per op) is the figure to read on a
+// loaded machine.
 
 // codecBench is one codec with its value of a given size.
 type codecBench struct {
@@ -54,46 +56,42 @@ func BenchmarkCodec(b *testing.B) {
 				b.Fatal(err)
 			}
 			prefix := "codec=" + cb.codec.Name() + "/size=" + s.Name
+			buf := make([]byte, 0, len(enc)+64) // reused, as a typed handle reuses its buffer
 			b.Run(prefix+"/op=marshal", func(b *testing.B) {
-				buf := make([]byte, 0, len(enc)+64) // reused, as a typed handle reuses its buffer
-				report(b, len(enc))
-				for b.Loop() {
-					if _, err := cb.codec.AppendMarshal(buf[:0], v); err != nil {
-						b.Fatal(err)
-					}
-				}
+				codecLoop(b, len(enc), func() error {
+					_, err := cb.codec.AppendMarshal(buf[:0], v)
+					return err
+				})
 			})
 			b.Run(prefix+"/op=unmarshal", func(b *testing.B) {
-				report(b, len(enc))
-				for b.Loop() {
-					if err := cb.codec.Unmarshal(enc, cb.fresh()); err != nil {
-						b.Fatal(err)
-					}
-				}
+				codecLoop(b, len(enc), func() error { return cb.codec.Unmarshal(enc, cb.fresh()) })
 			})
 			b.Run(prefix+"/op=both", func(b *testing.B) {
-				buf := make([]byte, 0, len(enc)+64) // reused, as a typed handle reuses its buffer
-				report(b, len(enc))
-				for b.Loop() {
+				codecLoop(b, len(enc), func() error {
 					out, err := cb.codec.AppendMarshal(buf[:0], v)
 					if err != nil {
-						b.Fatal(err)
+						return err
 					}
-					if err := cb.codec.Unmarshal(out, cb.fresh()); err != nil {
-						b.Fatal(err)
-					}
-				}
+					return cb.codec.Unmarshal(out, cb.fresh())
+				})
 			})
 		}
 	}
 }
 
-func report(b *testing.B, n int) {
+// codecLoop runs op as the benchmark's loop and reports bytes, allocations,
+// cpu-ns/op and the message size n (B/msg).
+func codecLoop(b *testing.B, n int, op func() error) {
 	b.SetBytes(int64(n))
 	b.ReportAllocs()
-	// Reported when the benchmark ends: b.Loop drops metrics reported
-	// before the loop.
-	b.Cleanup(func() { b.ReportMetric(float64(n), "B/msg") })
+	cpu := startCPU()
+	for b.Loop() {
+		if err := op(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cpu.report(b)
+	b.ReportMetric(float64(n), "B/msg")
 }
 
 // validUTF8 maps arbitrary bytes to ASCII letters of the same length.
