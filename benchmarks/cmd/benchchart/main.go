@@ -205,7 +205,7 @@ func (c *chart) svg(w io.Writer) error {
 
 // human prints a value with a unit a reader takes in at once.
 func human(v float64, metric string) string {
-	if metric != "ns/op" {
+	if !strings.HasSuffix(metric, "ns/op") { // ns/op, cpu-ns/op
 		return strconv.FormatFloat(v, 'g', 3, 64) + " " + metric
 	}
 	switch {
