@@ -19,6 +19,7 @@ fuzz FuzzKernelABI ./internal/kern/
 fuzz FuzzHTTPRequestJSON ./internal/kern/
 fuzz FuzzMatchGlob ./internal/kern/
 fuzz FuzzParseManifest ./runtime/
+fuzz FuzzModuleNames ./hostile/
 fuzz FuzzInstrument ./internal/wasmbin/
 fuzz FuzzParseObject ./pdk/internal/flatjson/
 fuzz FuzzAppendString ./pdk/internal/flatjson/
