@@ -50,14 +50,13 @@ type result struct {
 	stdout, stderr string
 }
 
-// tendril runs the CLI in-process. Calls share one compilation cache, which
-// the built command fills first (see prewarm).
+// tendril runs the CLI in-process. Calls share one compilation cache. (The
+// reference plug-ins are small: compiling them under -race costs less than
+// starting a process without it to compile them.)
 func tendril(t *testing.T, stdin string, args ...string) result {
 	t.Helper()
 	if len(args) > 0 && args[0] == "call" {
-		cache := filepath.Join(testDir, "home", "cache", "tendril") // exe's default too
-		prewarm(t, cache, args[1:])
-		args = append([]string{"call", "--cache", cache}, args[1:]...)
+		args = append([]string{"call", "--cache", filepath.Join(testDir, "cache")}, args[1:]...)
 	}
 	var out, errOut bytes.Buffer
 	code := run(t.Context(), args, strings.NewReader(stdin), &out, &errOut)
@@ -179,30 +178,4 @@ func exeHome(t *testing.T, home, stdin string, args ...string) result {
 		t.Fatal(err)
 	}
 	return result{code: code, stdout: out.String(), stderr: errOut.String()}
-}
-
-// warmed holds a *sync.Once per plug-in that prewarm compiled.
-var warmed sync.Map
-
-// prewarm compiles the plug-ins named in args (.wasm and .json files) into
-// the compilation cache with the built command. Under -race, wazero's
-// compiler runs tens of times slower than in the built command, and the
-// in-process tests are about tendril, not about wazero's compiler (which the
-// built command runs in TestBinary).
-func prewarm(t *testing.T, cache string, args []string) {
-	t.Helper()
-	for _, a := range args {
-		if ext := filepath.Ext(a); ext != ".wasm" && ext != ".json" {
-			continue
-		}
-		if _, err := os.Stat(a); err != nil {
-			continue
-		}
-		once, _ := warmed.LoadOrStore(a, new(sync.Once))
-		once.(*sync.Once).Do(func() {
-			// Compiling is all it does: there is no such function.
-			cmd := exec.Command(binary(t), "call", "--wasi", "--cache", cache, a, "tendril test: compile only")
-			cmd.Run()
-		})
-	}
 }

@@ -2,32 +2,15 @@ package plugins_test
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 
 	"github.com/tendril-wasm/tendril/internal/guestbuild/guesttest"
+	"github.com/tendril-wasm/tendril/internal/testplugins"
 	"github.com/tendril-wasm/tendril/runtime"
 )
-
-// cacheDir is the compilation cache the tests share, so that each plug-in is
-// compiled to machine code once per process. TestMain sets it.
-var cacheDir string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "tendril-plugins-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	cacheDir = dir
-	code := m.Run()
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
-}
 
 // setup describes how a test runs a plug-in; the zero value runs it with
 // defaults (WASI is always on: standard-Go plug-ins need it).
@@ -44,7 +27,10 @@ func compile(t testing.TB, dir string, s setup) *runtime.CompiledPlugin {
 	ctx := context.Background()
 	wasm := guesttest.Build(t, dir)
 	ropts := s.runtime
-	ropts.CompilationCacheDir = cacheDir
+	// The plug-in's machine code comes from a compilation cache filled by a
+	// process without -race: a standard-Go plug-in compiles in about a
+	// second there, in tens of seconds under the race detector.
+	ropts.CompilationCacheDir = testplugins.CompilationCache(t, wasm)
 	rt, err := runtime.New(ctx, ropts)
 	if err != nil {
 		t.Fatal(err)
