@@ -16,6 +16,7 @@ import (
 	"github.com/tendril-wasm/tendril/codec/protobuf"
 	"github.com/tendril-wasm/tendril/internal/codectest"
 	"github.com/tendril-wasm/tendril/internal/guestbuild/guesttest"
+	"github.com/tendril-wasm/tendril/internal/testplugins"
 	"github.com/tendril-wasm/tendril/internal/testproto"
 	"github.com/tendril-wasm/tendril/runtime"
 )
@@ -93,7 +94,9 @@ func typedPlugin(t *testing.T) *runtime.CompiledPlugin {
 	wasm := guesttest.Build(t, "typed")
 	shared.once.Do(func() {
 		ctx := context.Background()
-		if shared.rt, shared.err = runtime.New(ctx, runtime.Options{}); shared.err != nil {
+		// Its machine code comes from the cache, compiled without -race.
+		opts := runtime.Options{CompilationCacheDir: testplugins.CompilationCache(t, wasm)}
+		if shared.rt, shared.err = runtime.New(ctx, opts); shared.err != nil {
 			return
 		}
 		var hfs []runtime.HostFunction
