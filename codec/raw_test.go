@@ -105,6 +105,7 @@ func TestRawAllocations(t *testing.T) {
 func FuzzString(f *testing.F) {
 	f.Add([]byte("héllo"))
 	f.Add([]byte("\xff"))
+	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var s string
 		if err := (codec.String{}).Unmarshal(data, &s); err != nil {
@@ -113,6 +114,6 @@ func FuzzString(f *testing.F) {
 		}
 		b, err := codec.String{}.AppendMarshal(nil, s)
 		require.NoError(t, err)
-		require.Equal(t, data, b)
+		require.Equal(t, string(data), string(b))
 	})
 }
