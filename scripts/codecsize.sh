@@ -4,7 +4,7 @@
 # without any codec (pdk.Run), and prints their sizes. The table in
 # codec/doc.go comes from this script.
 #
-#   scripts/codecsize.sh
+#   scripts/codecsize.sh          # KEEP=1 keeps the generated plug-ins
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
