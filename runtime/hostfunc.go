@@ -112,7 +112,6 @@ type Caller struct {
 	ctx  context.Context
 	inst *Instance
 	mod  api.Module
-	host string // the host function running, "namespace.name"
 }
 
 // ReadBytes returns a copy of the block at handle h.
@@ -196,7 +195,7 @@ func (r *Runtime) goFunc(h HostFunction) api.GoModuleFunc {
 		}
 		inst := v.(*Instance)
 		c := &inst.caller // one call at a time per instance: reuse it
-		c.ctx, c.inst, c.mod, c.host = ctx, inst, mod, full
+		c.ctx, c.inst, c.mod = ctx, inst, mod
 		err := callHost(ctx, h.Func, c, stack)
 		c.ctx, c.mod = nil, nil
 		if err != nil {

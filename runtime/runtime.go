@@ -38,12 +38,15 @@ type Options struct {
 	// MaxOutputBytes caps a call's output when the manifest sets no
 	// memory.max_output_bytes. 0 means DefaultMaxOutputBytes.
 	MaxOutputBytes int64
-	// Logger receives plug-in logs (with a "plugin" attribute) and runtime
+	// Logger receives plug-in logs (with a "plugin" attribute; a plug-in
+	// with its own PluginOptions.Logger logs there instead) and runtime
 	// diagnostics. Nil discards them. Plug-ins see its level through
 	// get_log_level; change it with a slog.LevelVar.
 	Logger *slog.Logger
 	// HTTPClient sends plug-ins' HTTP requests and fetches modules by URL.
-	// Nil means a private client with Go's defaults. It is never modified.
+	// Nil means a private client with Go's defaults, whose idle
+	// connections Runtime.Close closes. A client given is never modified
+	// (closing its connections is its owner's business).
 	HTTPClient *http.Client
 }
 
