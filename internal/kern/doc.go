@@ -18,6 +18,18 @@
 // guest and are recorded for the host, [Instance.HostError], which fails the
 // call while leaving the instance usable.
 //
+// Every kernel call does O(1) or bounded work whatever the guest wrote to
+// the block headers (which sit in its heap): length, free and Read check a
+// header in O(1) and never reach past the heap's top, so a forged header
+// reads only bytes of the current call; alloc's first fit looks at 256
+// blocks at most, and it zeroes big blocks 1 MiB at a time with a visit to
+// Go in between (a GC safe point that also ends the call once its context
+// is done). Per call, logs are capped (Options.MaxLogRecords, MaxLogBytes,
+// MaxLogMessage). HTTP requests dial through transports the Kernel owns: by
+// default they refuse loopback, private and link-local addresses that the
+// allow-list does not name (Options.AllowPrivateNetworks), and
+// Kernel.Close closes their idle connections.
+//
 // The full ABI, precise enough to write a new PDK from, is docs/abi.md.
 //
 // Use: the runtime package creates one [Kernel] per wazero runtime with [New],
