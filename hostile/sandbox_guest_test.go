@@ -47,8 +47,10 @@ func TestSandboxWorkBetweenChecks(t *testing.T) {
 func TestSandboxTableExhaustion(t *testing.T) {
 	sbIsolated(t, runtime.Options{}, func(t *testing.T, rt *runtime.Runtime) {
 		in := sbLoad(t, rt, sbManifest(16, "sandbox_tables")(t), runtime.PluginOptions{})
+		floor := sbMeasureFloor(t, rt)
 		heap := sbHeap()
 		r := sbCall(in, "grow", nil, time.Minute)
+		sbCheckStalls(t, floor, r)
 		require.NoError(t, r.err)
 		n := binary.LittleEndian.Uint64(r.out)
 		grown := int64(sbHeap()) - int64(heap)

@@ -341,8 +341,10 @@ func TestSandboxForgedLength(t *testing.T) {
 		_, err := in.Call(ctx, "request", bytes.Repeat([]byte(sbSecret), 4096))
 		require.ErrorIs(t, err, kernel.ErrHTTPRequest) // not JSON: the input only had to be there
 		in2 := sbLoad(t, rt, m, runtime.PluginOptions{})
+		floor := sbMeasureFloor(t, rt)
 		for _, inst := range []*runtime.Instance{in, in2} {
 			r := sbCall(inst, "forged_length", fmt.Appendf(nil, `{"url":%q,"method":"POST"}`, srv.URL), time.Minute)
+			sbCheckStalls(t, floor, r)
 			require.ErrorIs(t, r.err, kernel.ErrBadHandle, "the forged body must be refused")
 			require.NotContains(t, r.err.Error(), "SECRET")
 			require.NotContains(t, string(r.out), "SECRET")
@@ -438,8 +440,10 @@ func TestSandboxDescriptorExhaustion(t *testing.T) {
 		m := sbManifest(16, "sandbox_fds")(t)
 		m.AllowedPaths = map[string]string{"ro:" + dir: "/data"}
 		in := sbLoad(t, rt, m, runtime.PluginOptions{WASI: true})
+		floor := sbMeasureFloor(t, rt)
 		fds := sbFDs()
 		r := sbCall(in, "open_all", nil, time.Minute)
+		sbCheckStalls(t, floor, r)
 		require.NoError(t, r.err)
 		require.Len(t, r.out, 16)
 		opened, errno := binary.LittleEndian.Uint64(r.out), binary.LittleEndian.Uint64(r.out[8:])
