@@ -1,9 +1,11 @@
-// Command tendril runs WebAssembly plug-ins that speak the Extism ABI, shows
-// what a module imports and exports, and builds Go plug-ins.
+// Command tendril runs WebAssembly plug-ins that speak the Extism ABI,
+// benchmarks them, shows what a module imports and exports, and builds Go
+// plug-ins.
 //
 // Usage:
 //
 //	tendril call [flags] <plugin.wasm | manifest.json | Go plug-in dir> <function>
+//	tendril bench [flags] <plugin.wasm | manifest.json | Go plug-in dir> <function>
 //	tendril inspect <plugin.wasm>
 //	tendril build [-o out.wasm] <plugin dir>
 //	tendril version
@@ -53,6 +55,37 @@
 //	go run ./cmd/tendril build ./examples/plugins/count_vowels
 //	go run ./cmd/tendril call count_vowels.wasm count_vowels --wasi --input "hello world"
 //	{"count":3,"total":3,"vowels":"aeiouAEIOU"}
+//
+// # Bench
+//
+//	Usage: tendril bench [flags] <plugin.wasm | manifest.json | Go plug-in dir> <function>
+//
+//	Bench calls a function of a plug-in as an application does (a pool of
+//	instances, the function resolved once, outputs lent without a copy) from
+//	several goroutines at once, and prints calls/s, latency percentiles and
+//	allocations per call for each configuration: every --concurrency with every
+//	--pool size. Each configuration gets a new pool whose instances are all
+//	created before the warm-up. A progress bar shows on stderr when it is a
+//	terminal. The first failed call stops the benchmark. The plug-in is given
+//	as to tendril call, with the same flags for what it is granted.
+//
+//	Flags:
+//	  --input STRING         every call's input (default: empty)
+//	  --input-file FILE      read the input from FILE
+//	  --stdin                read the input from stdin
+//	  --concurrency LIST     goroutines calling at once, e.g. 1,2,4 (default: 1)
+//	  --pool LIST            instances in the pool, e.g. 1,2,4 (default: as many
+//	                         as goroutines)
+//	  --duration DURATION    measure each configuration this long (default: 2s)
+//	  --calls N              measure N calls per configuration instead
+//	  --warmup DURATION      call this long before measuring (default: 200ms)
+//	  --json                 print the results as JSON
+//	  --wasi, --config, --allow-host, --allow-path, --timeout,
+//	  --memory-max-pages, --log-level, --cache
+//	                         as for tendril call
+//
+//	Exit status: 0 on success; 1 when the plug-in cannot be loaded or a call
+//	fails; 2 for a usage error.
 //
 // # Inspect
 //

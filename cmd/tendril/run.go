@@ -37,6 +37,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "call":
 		err = callCmd(ctx, rest, sio)
+	case "bench":
+		err = benchCmd(ctx, rest, sio)
 	case "inspect":
 		err = inspectCmd(ctx, rest, sio)
 	case "build":

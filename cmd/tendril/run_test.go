@@ -65,7 +65,7 @@ func TestDocMatchesUsage(t *testing.T) {
 		}
 		doc.WriteString(line + "\n")
 	}
-	for _, text := range []string{callUsage, inspectUsage, buildUsage} {
+	for _, text := range []string{callUsage, benchUsage, inspectUsage, buildUsage} {
 		if !strings.Contains(doc.String(), text) {
 			t.Errorf("doc.go does not show this usage text:\n%s", text)
 		}

@@ -7,6 +7,7 @@ const (
 Usage:
 
 	tendril call [flags] <plugin.wasm | manifest.json | Go plug-in dir> <function>
+	tendril bench [flags] <plugin.wasm | manifest.json | Go plug-in dir> <function>
 	tendril inspect <plugin.wasm>
 	tendril build [-o out.wasm] <plugin dir>
 	tendril version
@@ -53,6 +54,36 @@ fails (one line on stderr: the plug-in's message, "exit code N" for a WASI
 exit, "deadline exceeded" for a timeout); 2 for a usage error.
 `
 
+	benchUsage = `Usage: tendril bench [flags] <plugin.wasm | manifest.json | Go plug-in dir> <function>
+
+Bench calls a function of a plug-in as an application does (a pool of
+instances, the function resolved once, outputs lent without a copy) from
+several goroutines at once, and prints calls/s, latency percentiles and
+allocations per call for each configuration: every --concurrency with every
+--pool size. Each configuration gets a new pool whose instances are all
+created before the warm-up. A progress bar shows on stderr when it is a
+terminal. The first failed call stops the benchmark. The plug-in is given
+as to tendril call, with the same flags for what it is granted.
+
+Flags:
+  --input STRING         every call's input (default: empty)
+  --input-file FILE      read the input from FILE
+  --stdin                read the input from stdin
+  --concurrency LIST     goroutines calling at once, e.g. 1,2,4 (default: 1)
+  --pool LIST            instances in the pool, e.g. 1,2,4 (default: as many
+                         as goroutines)
+  --duration DURATION    measure each configuration this long (default: 2s)
+  --calls N              measure N calls per configuration instead
+  --warmup DURATION      call this long before measuring (default: 200ms)
+  --json                 print the results as JSON
+  --wasi, --config, --allow-host, --allow-path, --timeout,
+  --memory-max-pages, --log-level, --cache
+                         as for tendril call
+
+Exit status: 0 on success; 1 when the plug-in cannot be loaded or a call
+fails; 2 for a usage error.
+`
+
 	inspectUsage = `Usage: tendril inspect <plugin.wasm>
 
 Inspect prints a module's imports grouped by module, its exports with their
@@ -81,6 +112,8 @@ func usageOf(cmd string) (string, bool) {
 		return mainUsage, true
 	case "call":
 		return callUsage, true
+	case "bench":
+		return benchUsage, true
 	case "inspect":
 		return inspectUsage, true
 	case "build":
