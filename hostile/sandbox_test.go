@@ -22,6 +22,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/tendril-wasm/tendril/internal/kern"
+	"github.com/tendril-wasm/tendril/internal/rootfs"
 	"github.com/tendril-wasm/tendril/kernel"
 	"github.com/tendril-wasm/tendril/runtime"
 )
@@ -532,4 +534,14 @@ func TestSandboxHTTPConnectionsClosed(t *testing.T) {
 		require.ErrorIs(t, err, kernel.ErrHTTPNotAllowed)
 		require.Zero(t, hits.Load())
 	})
+}
+
+// TestSandboxDefaults: the caps SECURITY.md quotes for issue 12's classes.
+// If one changes, this test fails and points there.
+func TestSandboxDefaults(t *testing.T) {
+	require.Equal(t, 256, rootfs.DefaultMaxOpenFiles, "update SECURITY.md")
+	require.Equal(t, 10_000, kern.DefaultMaxLogRecords, "update SECURITY.md")
+	require.Equal(t, 1<<20, kern.DefaultMaxLogBytes, "update SECURITY.md")
+	require.Equal(t, 64<<10, kern.MaxLogMessage, "update SECURITY.md")
+	require.False(t, runtime.PluginOptions{}.AllowPrivateNetworks, "the private-address guard is on by default")
 }
