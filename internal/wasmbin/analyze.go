@@ -1,6 +1,9 @@
 package wasmbin
 
-import "sort"
+import (
+	"slices"
+	"sort"
+)
 
 // moduleInfo is what the rewrite needs to know about the whole module
 // before it touches a function body: which functions are leaves (and so
@@ -18,9 +21,13 @@ type moduleInfo struct {
 	importsEscape bool
 	funcs         []funcScan // by defined function
 	leaf          []bool     // by defined function
+	scratch       [][]byte   // types of the scratch globals, after the counter
 }
 
-type funcType struct{ params, results uint32 }
+type funcType struct {
+	params, results uint32
+	paramTypes      [][]byte // encodings
+}
 
 // funcScan is what a first pass over one function body finds.
 type funcScan struct {
@@ -31,19 +38,38 @@ type funcScan struct {
 	needsTemp bool // has a bulk instruction: needs the length local
 	calls     []callSite
 	loops     []loopSpan // in order of their loop instruction
+	locals    []localGroup
+}
+
+// localGroup is one local declaration: count locals of type typ.
+type localGroup struct {
+	count uint32
+	typ   []byte
 }
 
 type callSite struct {
 	pos    int
-	callee uint32 // defined-function index
+	callee uint32 // defined-function index, or importCallee
 }
 
-type loopSpan struct{ start, end int }
+// importCallee marks a call to an imported function.
+const importCallee = ^uint32(0)
+
+type loopSpan struct {
+	start, end int
+	params     bool     // the loop has parameters: not rewritten
+	locals     []uint32 // locals the loop body reads or writes, sorted
+	saves      bool     // the slow path saves the locals (see scratchPlan)
+	save       []savedLocal
+}
 
 // weight of a leaf: the bytes of its body bound the instructions one call
 // of it can run (it has no loop and calls only imports, which have their
 // own checks).
 func (m *moduleInfo) leafWeight(callee uint32) uint32 {
+	if callee == importCallee {
+		return importWeight
+	}
 	if int(callee) >= len(m.leaf) || !m.leaf[callee] {
 		return 0
 	}
@@ -151,14 +177,18 @@ func readTypes(d decoder) ([]funcType, error) {
 			return nil, d.failf("unsupported type form 0x%02x", form)
 		}
 		var t funcType
-		for _, p := range []*uint32{&t.params, &t.results} {
+		for k, p := range []*uint32{&t.params, &t.results} {
 			c, err := d.u32()
 			if err != nil {
 				return nil, err
 			}
 			for j := uint32(0); j < c; j++ {
+				from := d.pos
 				if err := d.valType(); err != nil {
 					return nil, err
+				}
+				if k == 0 && j < 1<<16 {
+					t.paramTypes = append(t.paramTypes, d.b[from:d.pos])
 				}
 			}
 			*p = c
@@ -329,8 +359,24 @@ func (d *decoder) scanExpr(taken map[uint32]bool) error {
 // scanBody is the first pass over a function body (locals and code).
 func (m *moduleInfo) scanBody(d decoder, taken map[uint32]bool) (funcScan, error) {
 	f := funcScan{size: len(d.b)}
-	if _, err := skipLocals(&d); err != nil {
+	groups, err := d.u32()
+	if err != nil {
 		return f, err
+	}
+	var locals uint64
+	for i := uint32(0); i < groups; i++ {
+		c, err := d.u32()
+		if err != nil {
+			return f, err
+		}
+		from := d.pos
+		if err := d.valType(); err != nil {
+			return f, err
+		}
+		if locals += uint64(c); locals > 1<<32-1-extraLocals {
+			return f, d.fail("too many locals")
+		}
+		f.locals = append(f.locals, localGroup{count: c, typ: d.b[from:d.pos]})
 	}
 	var open []int // start of each open loop; -1 for other blocks
 	for d.pos < len(d.b) {
@@ -346,6 +392,8 @@ func (m *moduleInfo) scanBody(d decoder, taken map[uint32]bool) (funcScan, error
 			if idx >= m.importFuncs {
 				f.callsOwn = true
 				f.calls = append(f.calls, callSite{pos: p, callee: idx - m.importFuncs})
+			} else {
+				f.calls = append(f.calls, callSite{pos: p, callee: importCallee})
 			}
 			continue
 		case 0xd2: // ref.func
@@ -355,6 +403,18 @@ func (m *moduleInfo) scanBody(d decoder, taken map[uint32]bool) (funcScan, error
 				return f, err
 			}
 			taken[idx] = true
+			continue
+		case 0x20, 0x21, 0x22: // local.get, local.set, local.tee
+			d.pos++
+			idx, err := d.u32()
+			if err != nil {
+				return f, err
+			}
+			for _, k := range open {
+				if k >= 0 {
+					f.loops[k].locals = append(f.loops[k].locals, idx)
+				}
+			}
 			continue
 		case 0x11, 0x13, 0x14, 0x15: // call_indirect, return_call_indirect, call_ref, return_call_ref
 			f.callsOwn = true
@@ -375,7 +435,7 @@ func (m *moduleInfo) scanBody(d decoder, taken map[uint32]bool) (funcScan, error
 		case kindLoop:
 			f.hasLoop = true
 			open = append(open, len(f.loops))
-			f.loops = append(f.loops, loopSpan{start: p})
+			f.loops = append(f.loops, loopSpan{start: p, params: m.blockParams(d.b[p+1 : d.pos])})
 		case kindDelegate:
 			if len(open) == 0 {
 				return f, d.fail("delegate outside try")
@@ -389,7 +449,10 @@ func (m *moduleInfo) scanBody(d decoder, taken map[uint32]bool) (funcScan, error
 				return f, nil
 			}
 			if k := open[len(open)-1]; k >= 0 {
-				f.loops[k].end = d.pos
+				l := &f.loops[k]
+				l.end = d.pos
+				slices.Sort(l.locals)
+				l.locals = slices.Compact(l.locals)
 			}
 			open = open[:len(open)-1]
 		}
@@ -437,4 +500,128 @@ func isBulk(sub uint32) bool {
 		return true
 	}
 	return false
+}
+
+// maxSaved caps the locals a loop's slow path saves in globals around its
+// call (beyond it, the loop runs with its values spilled around the call).
+const maxSaved = 8
+
+// savedLocal is a local that a rewritten loop's slow path saves to a
+// scratch global before its call and restores after it.
+type savedLocal struct {
+	local uint32
+	slot  uint32 // scratch global, counted from the first scratch global
+}
+
+// scratchPlan decides which locals each rewritten loop saves around its
+// slow-path call, and the scratch globals that takes: per value type, as
+// many as the loop that needs the most. A local kept in a register across
+// a call costs wazero a spill in the loop itself; saved to a global, it is
+// not live across the call, and only the slow path pays.
+func (m *moduleInfo) scratchPlan() {
+	need := map[string]uint32{}
+	perLoop := make([][][]savedLocal, len(m.funcs))
+	keysOf := make([][][]string, len(m.funcs))
+	for fn := range m.funcs {
+		f := &m.funcs[fn]
+		if f.legacyEH {
+			continue
+		}
+		perLoop[fn] = make([][]savedLocal, len(f.loops))
+		keysOf[fn] = make([][]string, len(f.loops))
+		for k, l := range f.loops {
+			if l.params || len(l.locals) > maxSaved {
+				continue
+			}
+			count := map[string]uint32{}
+			var save []savedLocal
+			var keys []string
+			ok := true
+			for _, idx := range l.locals {
+				typ := m.localType(fn, idx)
+				if typ == nil || typ[0] == typeRef { // not defaultable: no global can hold it
+					ok = false
+					break
+				}
+				key := string(typ)
+				save = append(save, savedLocal{local: idx, slot: count[key]})
+				keys = append(keys, key)
+				count[key]++
+			}
+			if !ok {
+				continue
+			}
+			for key, c := range count {
+				need[key] = max(need[key], c)
+			}
+			perLoop[fn][k], keysOf[fn][k] = save, keys
+		}
+	}
+	types := make([]string, 0, len(need))
+	for key := range need {
+		types = append(types, key)
+	}
+	slices.Sort(types)
+	offset := map[string]uint32{}
+	for _, key := range types {
+		offset[key] = uint32(len(m.scratch))
+		for range need[key] {
+			m.scratch = append(m.scratch, []byte(key))
+		}
+	}
+	for fn := range perLoop {
+		for k, save := range perLoop[fn] {
+			for j := range save {
+				save[j].slot += offset[keysOf[fn][k][j]]
+			}
+			if save != nil {
+				m.funcs[fn].loops[k].save = save
+				m.funcs[fn].loops[k].saves = true
+			} else if len(m.funcs[fn].loops[k].locals) == 0 && !m.funcs[fn].loops[k].params {
+				m.funcs[fn].loops[k].saves = true // nothing to save
+			}
+		}
+	}
+}
+
+// localType returns the encoding of function fn's local idx, or nil.
+func (m *moduleInfo) localType(fn int, idx uint32) []byte {
+	if fn < len(m.funcTypes) && int(m.funcTypes[fn]) < len(m.types) {
+		pt := m.types[m.funcTypes[fn]].paramTypes
+		if uint64(idx) < uint64(len(pt)) {
+			return pt[idx]
+		}
+		if uint64(idx) < uint64(m.types[m.funcTypes[fn]].params) {
+			return nil
+		}
+		idx -= m.types[m.funcTypes[fn]].params
+	} else {
+		return nil
+	}
+	for _, g := range m.funcs[fn].locals {
+		if idx < g.count {
+			return g.typ
+		}
+		idx -= g.count
+	}
+	return nil
+}
+
+// zeroInit is a constant expression for the zero (or null) value of typ.
+func zeroInit(typ []byte) []byte {
+	switch typ[0] {
+	case typeI32:
+		return []byte{0x41, 0, 0x0b}
+	case typeI64:
+		return []byte{0x42, 0, 0x0b}
+	case typeF32:
+		return []byte{0x43, 0, 0, 0, 0, 0x0b}
+	case typeF64:
+		return []byte{0x44, 0, 0, 0, 0, 0, 0, 0, 0, 0x0b}
+	case typeV128:
+		return append(append([]byte{0xfd, 0x0c}, make([]byte, 16)...), 0x0b)
+	case typeRefNull: // (ref null ht): ref.null ht
+		return append(append([]byte{0xd0}, typ[1:]...), 0x0b)
+	}
+	return []byte{0xd0, typ[0], 0x0b} // funcref, externref, exnref: ref.null of their heap type
 }

@@ -70,6 +70,14 @@ func TestBranches(t *testing.T) {
 	interrupt(t, mod, "nest", 1<<20) // 2^39 inner iterations
 }
 
+// A loop body heavier than the local budget still makes progress: the
+// budget is tested before the iteration is counted.
+func TestHeavyLoop(t *testing.T) {
+	orig := wat(t, "bigloop")
+	out := instrument(t, orig)
+	compareCalls(t, wazero.NewRuntimeConfig(), orig, out, []testCall{{"big", []uint64{1}}, {"big", []uint64{3000}}})
+}
+
 // The lighter modes: ChecksInterruptOnly still stops every loop;
 // ChecksNone leaves the code as it was.
 func TestChecksModes(t *testing.T) {

@@ -23,20 +23,26 @@ func tool(t testing.TB, name string) string {
 	return p
 }
 
-// wat assembles testdata/<name>.wat with wat2wasm and the given flags.
+// wat returns testdata/<name>.wasm, the committed build of
+// testdata/<name>.wat (scripts/gen-wasm.sh rebuilds them, with the flags in
+// testdata/wat2wasm.flags; the flags given here document them).
 func wat(t testing.TB, name string, flags ...string) []byte {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), name+".wasm")
-	args := append(append([]string{}, flags...), filepath.Join("testdata", name+".wat"), "-o", out)
-	cmd := exec.Command(tool(t, "wat2wasm"), args...)
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("wat2wasm %s: %v\n%s", name, err, msg)
-	}
-	bin, err := os.ReadFile(out)
+	bin, err := os.ReadFile(filepath.Join("testdata", name+".wasm"))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v (scripts/gen-wasm.sh builds it from testdata/%s.wat)", err, name)
 	}
 	return bin
+}
+
+// validate checks bin with wabt's wasm-validate, an independent decoder,
+// when wabt is installed (CI has it; `go test` needs only Go).
+func validate(t testing.TB, bin []byte, flags ...string) {
+	t.Helper()
+	if _, err := exec.LookPath("wasm-validate"); err != nil {
+		return
+	}
+	runTool(t, "wasm-validate", bin, flags...)
 }
 
 // runTool writes bin to a temporary file and runs a wabt tool on it,

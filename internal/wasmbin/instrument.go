@@ -85,6 +85,9 @@ func InstrumentModule(bin []byte, opts Options) (*Module, error) {
 	g := &codegen{checks: opts.Checks, info: &info.moduleInfo}
 	needSlow := opts.Checks == ChecksFull && len(info.funcs) > 0
 	if needSlow {
+		info.scratchPlan()
+	}
+	if needSlow {
 		g.slow = info.importFuncs + uint32(len(info.funcs))
 	}
 	// The code grows by a few bytes per function and per loop; the slack
@@ -108,7 +111,7 @@ func InstrumentModule(bin []byte, opts Options) (*Module, error) {
 			tableDone = true
 		}
 		if err == nil && !globalDone && rank > rankGlobal {
-			out, flag, err = appendGlobalSection(out, decoder{}, countImports(m.Imports, KindGlobal))
+			out, flag, err = appendGlobalSection(out, decoder{}, countImports(m.Imports, KindGlobal), info.scratch)
 			g.flag, g.counter = flag, flag+1
 			globalDone = true
 		}
@@ -154,7 +157,7 @@ func InstrumentModule(bin []byte, opts Options) (*Module, error) {
 			m.Memories, err = readMemories(sec)
 			out = append(out, bin[s.start:s.end]...)
 		case secGlobal:
-			out, flag, err = appendGlobalSection(out, sec, countImports(m.Imports, KindGlobal))
+			out, flag, err = appendGlobalSection(out, sec, countImports(m.Imports, KindGlobal), info.scratch)
 			g.flag, g.counter = flag, flag+1
 			globalDone = true
 		case secExport:

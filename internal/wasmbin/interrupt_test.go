@@ -27,7 +27,7 @@ func instrument(t *testing.T, in []byte, validateFlags ...string) []byte {
 	if string(in) != string(orig) {
 		t.Fatal("Instrument modified its input")
 	}
-	runTool(t, "wasm-validate", out, validateFlags...)
+	validate(t, out, validateFlags...)
 	if !slices.Contains(validateFlags, "--enable-exceptions") { // legacy exceptions: wazero refuses them
 		mustCompile(t, out, "instrumented module")
 	}
@@ -186,7 +186,7 @@ func TestNoGlobalsNoExports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runTool(t, "wasm-validate", out)
+	validate(t, out)
 	interruptGlobal(t, instantiate(t, r, out, "empty"))
 }
 

@@ -6,11 +6,11 @@ const (
 	// globalBudget is the work between two visits to Go: the module's
 	// counter global reaches it, the slow path resets it and grows the
 	// yield table by zero elements.
-	globalBudget = 1 << 20
+	globalBudget = 1 << 21
 	// localBudget is the work a function's loops do between two charges
 	// of the module's counter (and flag checks): the loops count in a
 	// local, which costs next to nothing.
-	localBudget = 1 << 15
+	localBudget = 1 << 12
 	// loopFuncShare: calling a function that loops charges at least
 	// localBudget/loopFuncShare, so at most loopFuncShare*globalBudget/
 	// localBudget... calls' worth of uncharged loop work pass between visits.
@@ -19,10 +19,14 @@ const (
 	maxWeight = globalBudget
 	// maxLeafSize: bigger loop-free functions get their own entry check.
 	maxLeafSize = 4096
-	// importWeight is charged after each call to an imported function.
+	// importWeight is what a call to an imported function counts for (in
+	// its loop's weight, or its function's); the check after the call only
+	// tests the flag.
 	importWeight = 64
-	// bulkShift: a bulk instruction of n bytes or elements charges n>>bulkShift.
-	bulkShift = 2
+	// bulkVisit: a bulk instruction that moves this many bytes or elements
+	// or more is followed by a visit to Go; smaller ones charge what they
+	// moved.
+	bulkVisit = 1 << 16
 	// midBudget: leaf calls in a row charge the counter once their weight
 	// passes this.
 	midBudget = 1 << 13
@@ -94,36 +98,57 @@ func (g *codegen) appendFlagCheck(out []byte) []byte {
 	return append(out, 0x04, blockEmpty, 0x00, 0x0b)
 }
 
-// appendBulkCharge charges local n >> bulkShift and checks the flag:
+// appendBulkCharge charges local n (the bytes or elements the instruction
+// moved), and takes the slow path, with a visit to Go, when the counter is
+// due, the flag is set or the instruction moved bulkVisit or more (filling
+// fresh pages costs page faults: big instructions visit Go at once):
 //
-//	global.get B; local.get n; i32.const bulkShift; i32.shr_u; i32.add
-//	global.tee B; i32.const globalBudget; i32.ge_u; global.get F; i32.or
-//	if; i32.const 0; call $slow; end
+//	global.get B; local.get n; i32.add; global.set B
+//	global.get B; i32.const globalBudget; i32.ge_u
+//	local.get n; i32.const bulkVisit; i32.ge_u; i32.or
+//	global.get F; i32.or
+//	if; i32.const globalBudget; call $slow; end
+//
+// The sum may wrap only when n is at least bulkVisit, which visits anyway.
 func (g *codegen) appendBulkCharge(out []byte, n uint32) []byte {
 	out = appendU32(append(out, 0x23), g.counter)
 	out = appendU32(append(out, 0x20), n)
-	out = append(out, 0x41, bulkShift, 0x76, 0x6a)
+	out = append(out, 0x6a)
 	out = appendU32(append(out, 0x24), g.counter)
 	out = appendU32(append(out, 0x23), g.counter)
 	out = appendS32(append(out, 0x41), globalBudget)
 	out = append(out, 0x4f)
+	out = appendU32(append(out, 0x20), n)
+	out = appendS32(append(out, 0x41), bulkVisit)
+	out = append(out, 0x4f, 0x72)
 	out = appendU32(append(out, 0x23), g.flag)
-	out = append(out, 0x72, 0x04, blockEmpty, 0x41, 0x00, 0x10)
-	out = appendU32(out, g.slow)
+	out = append(out, 0x72, 0x04, blockEmpty)
+	out = appendS32(append(out, 0x41), globalBudget)
+	out = appendU32(append(out, 0x10), g.slow)
 	return append(out, 0x0b)
 }
 
-// appendLoopCount counts w in local c and leaves whether the local budget
-// is used up on the stack:
+// appendLoopCheck leaves on the stack whether the local budget is used up:
 //
-//	local.get c; i32.const w; i32.add; local.tee c; i32.const localBudget; i32.ge_u
+//	local.get c; i32.const localBudget; i32.ge_u
+//
+// and appendLoopCount then counts the iteration's weight:
+//
+//	local.get c; i32.const w; i32.add; local.set c
+//
+// Testing before counting lets an iteration that weighs more than the whole
+// budget run (the next one takes the slow path, which charges it in full).
+func appendLoopCheck(out []byte, c uint32) []byte {
+	out = appendU32(append(out, 0x20), c)
+	out = appendS32(append(out, 0x41), localBudget)
+	return append(out, 0x4f)
+}
+
 func appendLoopCount(out []byte, c, w uint32) []byte {
 	out = appendU32(append(out, 0x20), c)
 	out = appendS32(append(out, 0x41), int32(w))
 	out = append(out, 0x6a)
-	out = appendU32(append(out, 0x22), c)
-	out = appendS32(append(out, 0x41), localBudget)
-	return append(out, 0x4f)
+	return appendU32(append(out, 0x21), c)
 }
 
 // appendSlowLocal charges the local count: local.get c; call $slow; i32.const 0; local.set c.
@@ -162,6 +187,7 @@ func (g *codegen) slowBody() []byte {
 // label is an open block of the function being rewritten.
 type label struct {
 	loop  bool   // rewritten into the exit-loop shape
+	index int    // the loop's index in funcScan.loops, if loop
 	below uint32 // labels inserted outside this one, up to the function's
 }
 
@@ -200,7 +226,7 @@ func (r *rewriter) push(rewritten bool) {
 	if rewritten {
 		below += 3
 	}
-	r.labels = append(r.labels, label{loop: rewritten, below: below})
+	r.labels = append(r.labels, label{loop: rewritten, below: below, index: r.loopI - 1})
 }
 
 // retarget rewrites the label immediate at d.pos (a u32) and advances.
@@ -302,20 +328,22 @@ func (r *rewriter) run() error {
 					// Today's shape: the check inside the loop.
 					r.out = append(r.out, 0x03)
 					r.out = append(r.out, bt...)
-					r.out = appendLoopCount(r.out, r.c, w)
+					r.out = appendLoopCheck(r.out, r.c)
 					r.out = append(r.out, 0x04, blockEmpty)
 					r.out = g.appendSlowLocal(r.out, r.c)
 					r.out = append(r.out, 0x0b)
+					r.out = appendLoopCount(r.out, r.c, w)
 					r.push(false)
 				} else {
 					// block $done bt; loop $outer; block $slow; loop bt
-					//   count; br_if $slow
+					//   check; br_if $slow; count
 					r.out = append(r.out, 0x02)
 					r.out = append(r.out, bt...)
 					r.out = append(r.out, 0x03, blockEmpty, 0x02, blockEmpty, 0x03)
 					r.out = append(r.out, bt...)
-					r.out = appendLoopCount(r.out, r.c, w)
+					r.out = appendLoopCheck(r.out, r.c)
 					r.out = append(r.out, 0x0d, 0x01)
+					r.out = appendLoopCount(r.out, r.c, w)
 					r.push(true)
 				}
 				r.last = d.pos
@@ -373,7 +401,19 @@ func (r *rewriter) run() error {
 				// end $L; br $done; end $slow; slow path; br $outer; end $outer; unreachable; end $done
 				r.flush(d.pos)
 				r.out = append(r.out, 0x0c, 0x02, 0x0b)
+				var save []savedLocal
+				if top.index >= 0 && top.index < len(r.scan.loops) {
+					save = r.scan.loops[top.index].save
+				}
+				for _, s := range save {
+					r.out = appendU32(append(r.out, 0x20), s.local)
+					r.out = appendU32(append(r.out, 0x24), g.flag+2+s.slot)
+				}
 				r.out = g.appendSlowLocal(r.out, r.c)
+				for _, s := range save {
+					r.out = appendU32(append(r.out, 0x23), g.flag+2+s.slot)
+					r.out = appendU32(append(r.out, 0x21), s.local)
+				}
 				r.out = append(r.out, 0x0c, 0x00, 0x0b, 0x00, 0x0b)
 			}
 			continue
@@ -448,10 +488,9 @@ func (r *rewriter) afterCall(p int, idx uint32, tail bool, base byte, imm []byte
 	} else {
 		r.flush(r.d.pos)
 	}
+	r.out = g.appendFlagCheck(r.out)
 	if g.checks == ChecksFull {
-		r.out = g.appendCharge(r.out, importWeight, true)
-	} else {
-		r.out = g.appendFlagCheck(r.out)
+		r.count(importWeight)
 	}
 	if tail {
 		r.out = append(r.out, 0x0f) // return
@@ -466,11 +505,18 @@ func (r *rewriter) leafCall(p int, callee uint32) {
 	if w == 0 {
 		return
 	}
+	r.flush(p)
+	r.count(w)
+}
+
+// count adds w to the weight of calls since the last charge, and charges
+// it (at the end of the output so far) once it reaches midBudget. Loops
+// count the same calls again in their own weight.
+func (r *rewriter) count(w uint32) {
 	r.acc += uint64(w)
 	if r.acc < midBudget {
 		return
 	}
-	r.flush(p)
 	r.out = r.g.appendCharge(r.out, clampWeight(r.acc), false)
 	r.acc = 0
 }

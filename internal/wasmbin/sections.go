@@ -98,7 +98,7 @@ var newCountdown = []byte{typeI32, 0x01, 0x41, 0x00, 0x0b}
 // appendGlobalSection appends the global section: the existing one
 // (content in d, possibly nil) with the interrupt global added at the end.
 // It returns the index of the new global.
-func appendGlobalSection(out []byte, d decoder, imported uint32) ([]byte, uint32, error) {
+func appendGlobalSection(out []byte, d decoder, imported uint32, scratch [][]byte) ([]byte, uint32, error) {
 	var n uint32
 	if d.b != nil {
 		var err error
@@ -123,17 +123,23 @@ func appendGlobalSection(out []byte, d decoder, imported uint32) ([]byte, uint32
 		return nil, 0, d.fail("too many globals")
 	}
 	rest := d.b[entries:]
-	size := lenU32(n+2) + len(rest) + len(newGlobal) + len(newCountdown)
-	if uint64(size) > math.MaxUint32 || total+1 >= math.MaxUint32 {
+	added := uint64(2 + len(scratch))
+	if total+added >= math.MaxUint32 {
 		return nil, 0, d.fail("global section too large")
 	}
 	out = append(out, secGlobal)
-	out = appendU32(out, uint32(size))
-	out = appendU32(out, n+2)
+	out, start := reserveSize(out)
+	out = appendU32(out, n+uint32(added))
 	out = append(out, rest...)
 	out = append(out, newGlobal...)
 	out = append(out, newCountdown...)
-	return out, uint32(total), nil
+	for _, typ := range scratch { // mutable, zero
+		out = append(out, typ...)
+		out = append(out, 0x01)
+		out = append(out, zeroInit(typ)...)
+	}
+	out, err := patchSize(out, start)
+	return out, uint32(total), err
 }
 
 // appendExportSection appends the export section: the existing one
