@@ -1,0 +1,5 @@
+//go:build !race
+
+package ext_test
+
+const raceEnabled = false
