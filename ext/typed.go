@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tendril-wasm/tendril/codec"
 	"github.com/tendril-wasm/tendril/runtime"
@@ -103,11 +104,18 @@ func Call[In, Out any](ctx context.Context, c runtime.Callable, fn string, in In
 // its encoding buffers, so that a call allocates only what the codec does.
 //
 // A Func is safe for concurrent use when its Callable is (an *Instance and a
-// pool are): each call takes buffers of its own from a sync.Pool.
+// pool are): one call at a time uses the Func's own buffers, and calls
+// made meanwhile take theirs from a sync.Pool.
 type Func[In, Out any] struct {
-	c     runtime.Callable
-	fn    *runtime.Function
-	cd    codec.Codec
+	c  runtime.Callable
+	fn *runtime.Function
+	cd codec.Codec
+	// own is the state of one call at a time (busy), kept for the Func's
+	// life, so that a Func called from one goroutine keeps its buffers
+	// across garbage collections; calls made while it is busy take theirs
+	// from calls, which a collection may empty.
+	own   *call[In, Out]
+	busy  atomic.Bool
 	calls sync.Pool // *call[In, Out]
 }
 
@@ -123,8 +131,8 @@ func NewFunc[In, Out any](c runtime.Callable, name string, cd codec.Codec) (*Fun
 	if err != nil {
 		return nil, err
 	}
-	f := &Func[In, Out]{c: c, fn: fn, cd: cd}
 	ptr := byPointer[In]()
+	f := &Func[In, Out]{c: c, fn: fn, cd: cd, own: newCall[In, Out](cd, ptr)}
 	f.calls.New = func() any { return newCall[In, Out](cd, ptr) }
 	return f, nil
 }
@@ -138,11 +146,18 @@ func (f *Func[In, Out]) Codec() codec.Codec { return f.cd }
 // Call calls the function with in and returns its decoded output. Errors
 // are those of Call.
 func (f *Func[In, Out]) Call(ctx context.Context, in In) (Out, error) {
-	st := f.calls.Get().(*call[In, Out])
+	st := f.own
+	if !f.busy.CompareAndSwap(false, true) {
+		st = f.calls.Get().(*call[In, Out])
+	}
 	st.in = in
 	out, err := st.run(ctx, f.c, f.fn)
 	st.buf = keep(st.buf)
-	f.calls.Put(st)
+	if st == f.own {
+		f.busy.Store(false)
+	} else {
+		f.calls.Put(st)
+	}
 	return out, err
 }
 
