@@ -2,9 +2,12 @@ package benchmarks
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
@@ -31,13 +34,16 @@ import (
 //     guest's work and the runtime's, without the host's codec;
 //   - call=codec: the host's codec alone, as Func uses it: AppendMarshal into
 //     a reused buffer, then Unmarshal of the guest's output;
+//   - call=paired: a typed call and a raw call in turn, each timed: the
+//     median of (typed - raw) over the pairs (metric typed-raw-ns), which
+//     the machine's load touches alike;
 //   - call=ext: ext.Func.Call over an in-process Callable that echoes the
 //     bytes in Go, no wasm: the codec plus what package ext adds, free of the
 //     guest's noise.
 //
 // The typed call's own cost is typed - raw - codec, which on a loaded machine
-// drowns in the guest's variance; ext - codec measures the same thing
-// precisely. The target is 100 ns at most, with no allocation beyond the
+// drowns in the guest's variance; typed-raw-ns - codec is steadier, and
+// ext - codec measures what package ext adds precisely. The target is 100 ns at most, with no allocation beyond the
 // codec's (compare allocs/op of typed, ext and codec). typedchart/ turns the
 // output into the table and chart of README.md.
 
@@ -107,6 +113,38 @@ func benchTyped[T any](b *testing.B, inst *tendril.Instance, cd codec.Codec, v T
 			}
 		}
 		cpu.report(b)
+	})
+	b.Run("call=paired", func(b *testing.B) {
+		// A typed call and a raw call in turn (each first every other
+		// time), timed one by one: the median of their differences is
+		// what a typed call costs beyond the raw one, with the machine's
+		// load the same for both.
+		var diffs []float64
+		seen := func([]byte) error { return nil }
+		i := 0
+		for b.Loop() {
+			i++
+			t0 := time.Now()
+			var typed, raw time.Duration
+			if i%2 == 0 {
+				_, err = f.Call(ctx, v)
+				t1 := time.Now()
+				err = errors.Join(err, inst.Invoke(ctx, fn, enc, seen))
+				typed, raw = t1.Sub(t0), time.Since(t1)
+			} else {
+				err = inst.Invoke(ctx, fn, enc, seen)
+				t1 := time.Now()
+				_, ferr := f.Call(ctx, v)
+				err = errors.Join(err, ferr)
+				raw, typed = t1.Sub(t0), time.Since(t1)
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			diffs = append(diffs, float64(typed-raw))
+		}
+		slices.Sort(diffs)
+		b.ReportMetric(diffs[len(diffs)/2], "typed-raw-ns")
 	})
 	g, err := ext.NewFunc[T, T](goEcho{}, name, cd)
 	require.NoError(b, err)
