@@ -43,9 +43,10 @@ import (
 //
 // The typed call's own cost is typed - raw - codec, which on a loaded machine
 // drowns in the guest's variance; typed-raw-ns - codec is steadier, and
-// ext - codec measures what package ext adds precisely. The target is 100 ns at most, with no allocation beyond the
-// codec's (compare allocs/op of typed, ext and codec). typedchart/ turns the
-// output into the table and chart of README.md.
+// ext - codec measures what package ext adds precisely. The target is 100 ns
+// at most, with no allocation beyond the codec's (compare allocs/op of typed,
+// ext and codec). cmd/typedchart turns the output into the table and chart of
+// README.md.
 
 // typedCodecs are the codecs measured, in the order the table lists them.
 var typedCodecs = []codec.Codec{json.Codec{}, msgpack.Codec{}, protobuf.Codec{}, codec.Raw{}, codec.String{}}
