@@ -29,7 +29,8 @@
     (i32.const 0))
 
   ;; output_freed_middle frees a block that is not the last, then outputs it:
-  ;; the bytes are still the plug-in's own.
+  ;; the bytes are the plug-in's own but for the last 4, where the kernel keeps
+  ;; the free block's capacity.
   (func (export "output_freed_middle") (result i32)
     (local $h i64)
     (local.set $h (call $secret))
