@@ -68,3 +68,5 @@ func TestWatFixtures(t *testing.T) {
 }
 
 func jsonCodec() codec.Codec { return json.Codec{} }
+
+func stringCodec() codec.Codec { return codec.String{} }
