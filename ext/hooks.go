@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
+	goruntime "runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/tendril-wasm/tendril/codec"
@@ -15,8 +16,10 @@ import (
 type Mode uint8
 
 const (
-	// Notify calls every handler concurrently and collects each one's
-	// result or error.
+	// Notify calls every handler, concurrently, and collects each one's
+	// result or error. (The caller's goroutine starts on them; if they are
+	// not all done within 100µs, more goroutines join: see
+	// HookOptions.Concurrency.)
 	Notify Mode = iota + 1
 	// Filter passes a value through the handlers in order, each returning
 	// the new value; a handler that fails is skipped (reported) and the
@@ -49,6 +52,10 @@ type HookOptions struct {
 	// Codec encodes events and decodes results. Nil means each plug-in's
 	// declared codec (Metadata.Codec, found in Options.Codecs), else JSON.
 	Codec codec.Codec
+	// Concurrency bounds the handlers a Notify hook runs at once. 0 means
+	// GOMAXPROCS; a negative value means all of them. A hanging handler
+	// holds one of these slots until Timeout stops it.
+	Concurrency int
 }
 
 // Hook is an event of the application that plug-ins handle: the handlers of
@@ -173,12 +180,7 @@ func (h *Hook[E, R]) Fire(ctx context.Context, ev E) (*Result[R], error) {
 				return nil, err
 			}
 		}
-		var wg sync.WaitGroup
-		for i := 1; i < len(ps); i++ {
-			wg.Go(func() { h.call(ctx, ps[i], &enc, ev, &res.Outcomes[i]) })
-		}
-		h.call(ctx, ps[0], &enc, ev, &res.Outcomes[0])
-		wg.Wait()
+		h.notify(ctx, ps, &enc, ev, res.Outcomes)
 	case Filter:
 		val := any(ev).(R)
 		for i, p := range ps {
@@ -205,6 +207,39 @@ func (h *Hook[E, R]) Fire(ctx context.Context, ev E) (*Result[R], error) {
 		}
 	}
 	return res, nil
+}
+
+// inlineBudget is how long Notify's caller runs handlers alone before
+// helpers join: most handlers take microseconds, and a goroutine handed to
+// another thread costs more than that (see RATIONALE.md).
+const inlineBudget = 100 * time.Microsecond
+
+// notify runs every handler: the caller takes them in turn; if they are not
+// all done within inlineBudget (a slow or hanging one), up to
+// concurrency()-1 goroutines take the rest. Fire waits only for handlers
+// that were started, never for a helper that found nothing left to do.
+func (h *Hook[E, R]) notify(ctx context.Context, ps []*Plugin, enc *encodings, ev E, outs []Outcome[R]) {
+	n := int64(len(ps))
+	var next, done atomic.Int64
+	finished := make(chan struct{})
+	work := func() {
+		for i := next.Add(1) - 1; i < n; i = next.Add(1) - 1 {
+			h.call(ctx, ps[i], enc, ev, &outs[i])
+			if done.Add(1) == n {
+				close(finished)
+			}
+		}
+	}
+	if helpers := min(h.concurrency(), len(ps)) - 1; helpers > 0 {
+		t := time.AfterFunc(inlineBudget, func() {
+			for range helpers {
+				go work()
+			}
+		})
+		defer t.Stop()
+	}
+	work()
+	<-finished
 }
 
 // skip records a handler whose turn came after the caller's context ended.
@@ -251,6 +286,17 @@ func (h *Hook[E, R]) call(ctx context.Context, p *Plugin, enc *encodings, ev E, 
 		o.Err, o.Value, o.Answered = err, zero, false
 	}
 	return o.Answered
+}
+
+func (h *Hook[E, R]) concurrency() int {
+	switch c := h.opts.Concurrency; {
+	case c < 0:
+		return int(^uint(0) >> 1)
+	case c == 0:
+		return goruntime.GOMAXPROCS(0)
+	default:
+		return c
+	}
 }
 
 // codecOf is the codec the hook speaks with p.
