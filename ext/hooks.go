@@ -172,6 +172,7 @@ func (h *Hook[E, R]) Fire(ctx context.Context, ev E) (*Result[R], error) {
 		return res, nil
 	}
 	var enc encodings
+	defer enc.free()
 	switch h.mode {
 	case Notify:
 		// Encode for every codec first, so that the goroutines only read.
@@ -188,7 +189,7 @@ func (h *Hook[E, R]) Fire(ctx context.Context, ev E) (*Result[R], error) {
 			if h.skip(ctx, p, o) {
 				continue
 			}
-			enc = encodings{} // the value changes at each stage
+			enc.free() // the value changes at each stage
 			if h.call(ctx, p, &enc, any(val).(E), o) {
 				val = o.Value
 			}
@@ -219,6 +220,10 @@ const inlineBudget = 100 * time.Microsecond
 // concurrency()-1 goroutines take the rest. Fire waits only for handlers
 // that were started, never for a helper that found nothing left to do.
 func (h *Hook[E, R]) notify(ctx context.Context, ps []*Plugin, enc *encodings, ev E, outs []Outcome[R]) {
+	if len(ps) == 1 {
+		h.call(ctx, ps[0], enc, ev, &outs[0])
+		return
+	}
 	n := int64(len(ps))
 	var next, done atomic.Int64
 	finished := make(chan struct{})
@@ -266,10 +271,9 @@ func (h *Hook[E, R]) call(ctx context.Context, p *Plugin, enc *encodings, ev E, 
 		ctx, cancel = context.WithTimeout(ctx, h.opts.Timeout)
 		defer cancel()
 	}
-	start := time.Now()
 	fn, err := p.Function(h.name)
 	if err == nil {
-		err = p.Invoke(ctx, fn, in, func(out []byte) error {
+		o.Duration, err = p.invoke(ctx, fn, in, func(out []byte) error {
 			if len(out) == 0 {
 				return nil
 			}
@@ -280,7 +284,6 @@ func (h *Hook[E, R]) call(ctx context.Context, p *Plugin, enc *encodings, ev E, 
 			return nil
 		})
 	}
-	o.Duration = time.Since(start)
 	if err != nil {
 		var zero R
 		o.Err, o.Value, o.Answered = err, zero, false
@@ -317,10 +320,22 @@ type encodings struct {
 	more  []encoding
 }
 
+// free gives the buffers back and empties e.
+func (e *encodings) free() {
+	for i := 0; i < e.n; i++ {
+		if x := e.at(i); x.bp != nil {
+			*x.bp = keep(*x.bp)
+			buffers.Put(x.bp)
+		}
+	}
+	*e = encodings{}
+}
+
 type encoding struct {
 	c   codec.Codec
 	b   []byte
 	err error
+	bp  *[]byte // b's buffer, from the package's buffers
 }
 
 // get returns ev encoded with c, encoding it on first use. It must not run
@@ -331,11 +346,13 @@ func (e *encodings) get(c codec.Codec, ev any) ([]byte, error) {
 			return x.b, x.err
 		}
 	}
-	b, err := c.AppendMarshal(nil, ev)
+	bp := buffers.Get().(*[]byte)
+	b, err := c.AppendMarshal((*bp)[:0], ev)
+	*bp = b
 	if err != nil {
 		err = fmt.Errorf("ext: event: %w", err)
 	}
-	x := encoding{c: c, b: b, err: err}
+	x := encoding{c: c, b: b, err: err, bp: bp}
 	if e.n < len(e.first) {
 		e.first[e.n] = x
 	} else {

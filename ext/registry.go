@@ -74,6 +74,9 @@ type Registry struct {
 	index   atomic.Pointer[handlerIndex] // nil when stale
 	watch   *watcher                     // made on first use (reload.go)
 
+	// epoch is when the registry was made: call durations are measured
+	// against it.
+	epoch time.Time
 	// ctx is cancelled by Close, for work the registry starts on its own
 	// (watch reloads).
 	ctx    context.Context
@@ -82,7 +85,7 @@ type Registry struct {
 
 // New creates a Registry.
 func New(ctx context.Context, opts Options) (*Registry, error) {
-	r := &Registry{opts: opts, rt: opts.Runtime, plugins: map[string]*Plugin{}}
+	r := &Registry{opts: opts, rt: opts.Runtime, plugins: map[string]*Plugin{}, epoch: time.Now()}
 	if r.opts.MaxCallDepth <= 0 {
 		r.opts.MaxCallDepth = 8
 	}
@@ -188,9 +191,10 @@ type PluginOptions struct {
 	// Timeout bounds every call of the plug-in; 0 means the manifest's
 	// timeout_ms, if any. Hooks have their own timeout too.
 	Timeout time.Duration
-	// MaxInstances bounds the plug-in's live instances, hence its concurrent
-	// calls; 0 means GOMAXPROCS.
-	MaxInstances int
+	// Pool configures the plug-in's pool of instances (one per version).
+	// MinIdle is at least 1: a version whose instance cannot start is
+	// refused by Register and Reload.
+	Pool runtime.PoolOptions
 	// Priority, when set, overrides the priority the plug-in declares.
 	Priority *int
 	// Watch reloads the plug-in when its Source.Path changes (a Go plug-in
@@ -302,7 +306,7 @@ var _ runtime.Callable = (*Plugin)(nil)
 // version is one compiled version of a plug-in and its instances.
 type version struct {
 	cp       *runtime.CompiledPlugin
-	pool     *instances
+	pool     *runtime.Pool
 	meta     Metadata
 	priority int
 	codec    codec.Codec // nil: the registry's default for hooks
@@ -331,19 +335,26 @@ func (p *Plugin) Function(name string) (*runtime.Function, error) {
 // Invoke calls fn on the current version (see runtime.Callable); a call that
 // has started finishes on its version even if a reload replaces it.
 func (p *Plugin) Invoke(ctx context.Context, fn *runtime.Function, input []byte, out func([]byte) error) error {
+	_, err := p.invoke(ctx, fn, input, out)
+	return err
+}
+
+// invoke is Invoke that also returns the time the call took.
+func (p *Plugin) invoke(ctx context.Context, fn *runtime.Function, input []byte, out func([]byte) error) (time.Duration, error) {
 	v, err := p.acquire()
 	if err != nil {
-		return err
+		return 0, err
 	}
-	start := time.Now()
+	start := time.Since(p.reg.epoch) // monotonic clock only: half time.Now's cost
 	err = v.pool.Invoke(ctx, fn, input, out)
-	p.nanos.Add(int64(time.Since(start)))
+	d := time.Since(p.reg.epoch) - start
 	v.release()
+	p.nanos.Add(int64(d))
 	p.calls.Add(1)
 	if err != nil {
 		p.errs.Add(1)
 	}
-	return err
+	return d, err
 }
 
 // Call calls the function name with input and returns its output, which the
@@ -405,12 +416,18 @@ func (p *Plugin) acquire() (*version, error) {
 // release drops a reference; the last one closes the version.
 func (v *version) release() {
 	if v.refs.Add(-1) == 0 {
-		_ = v.close(context.Background())
+		_ = v.close(context.Background(), false)
 	}
 }
 
-func (v *version) close(ctx context.Context) error {
+// close closes the version; with force, calls still running are
+// interrupted (closing the plug-in closes its pool at once).
+func (v *version) close(ctx context.Context, force bool) error {
 	v.closeOnce.Do(func() {
+		if force {
+			v.closeErr = v.cp.Close(ctx)
+			return
+		}
 		v.closeErr = errors.Join(v.pool.Close(ctx), v.cp.Close(ctx))
 	})
 	return v.closeErr
@@ -426,7 +443,7 @@ func (p *Plugin) retire(ctx context.Context, force bool) error {
 		return nil
 	}
 	if force {
-		return v.close(ctx)
+		return v.close(ctx, true)
 	}
 	v.release()
 	return nil
@@ -609,7 +626,9 @@ func (r *Registry) build(ctx context.Context, p *Plugin, src Source, gen uint64)
 	if err != nil {
 		return nil, err
 	}
-	pool, err := newInstances(ctx, cp, p.opts.MaxInstances)
+	popts := p.opts.Pool
+	popts.MinIdle = max(popts.MinIdle, 1)
+	pool, err := cp.NewPool(ctx, popts)
 	if err != nil {
 		_ = cp.Close(ctx)
 		return nil, err

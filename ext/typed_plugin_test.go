@@ -313,7 +313,7 @@ func TestTypedPluginRegistry(t *testing.T) {
 	reg, err := ext.New(ctx, ext.Options{})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = reg.Close(ctx) })
-	p, err := reg.Register(ctx, "typed", ext.Source{Path: wasm}, ext.PluginOptions{WASI: true, HostFunctions: typedHosts(), MaxInstances: 2})
+	p, err := reg.Register(ctx, "typed", ext.Source{Path: wasm}, ext.PluginOptions{WASI: true, HostFunctions: typedHosts(), Pool: runtime.PoolOptions{MaxInstances: 2}})
 	require.NoError(t, err)
 	cd, err := ext.DeclaredCodec(p, codecSet(t))
 	require.NoError(t, err)
