@@ -11,10 +11,12 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/tendril-wasm/tendril/cache"
 	"github.com/tendril-wasm/tendril/codec"
 	"github.com/tendril-wasm/tendril/codec/json"
 
 	"github.com/tendril-wasm/tendril/ext"
+	"github.com/tendril-wasm/tendril/runtime"
 )
 
 // wasm returns the committed module testdata/<name>.wasm.
@@ -70,3 +72,17 @@ func TestWatFixtures(t *testing.T) {
 func jsonCodec() codec.Codec { return json.Codec{} }
 
 func stringCodec() codec.Codec { return codec.String{} }
+
+// uncachedRegistry is a registry whose cache keeps no module, so that the
+// runtime's LiveModules counts exactly the modules its plug-ins hold.
+func uncachedRegistry(t testing.TB) *ext.Registry {
+	t.Helper()
+	ctx := context.Background()
+	rt, err := runtime.New(ctx, runtime.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, rt.Close(ctx)) })
+	c, err := cache.New(rt, cache.Options{MaxBytes: 1})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, c.Close(ctx)) })
+	return newRegistry(t, ext.Options{Runtime: rt, Cache: c})
+}

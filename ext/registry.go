@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tendril-wasm/tendril/cache"
 	"github.com/tendril-wasm/tendril/codec"
 	"github.com/tendril-wasm/tendril/codec/json"
 	"github.com/tendril-wasm/tendril/codec/msgpack"
@@ -44,6 +45,10 @@ type Options struct {
 	// is nil. Set CompilationCacheDir for plug-ins written in standard Go:
 	// they compile in seconds, in tens of milliseconds from that cache.
 	RuntimeOptions runtime.Options
+	// Cache keeps compiled modules (of Runtime), so that registering or
+	// reloading a module compiled before costs no compilation. Nil means
+	// a cache with cache.Options' defaults, made and closed by the registry.
+	Cache *cache.Cache
 	// Codecs are the codecs a plug-in may declare as its default (see
 	// Metadata); hooks with no codec of their own speak it. The zero Set
 	// means json, msgpack, raw and string.
@@ -64,9 +69,11 @@ type Options struct {
 // on a pool of instances, and may be reloaded while it serves calls. It is
 // safe for concurrent use.
 type Registry struct {
-	rt    *runtime.Runtime
-	ownRT bool
-	opts  Options
+	rt       *runtime.Runtime
+	ownRT    bool
+	cache    *cache.Cache
+	ownCache bool
+	opts     Options
 
 	mu      sync.Mutex
 	plugins map[string]*Plugin
@@ -106,6 +113,17 @@ func New(ctx context.Context, opts Options) (*Registry, error) {
 		}
 		r.rt, r.ownRT = rt, true
 	}
+	r.cache = opts.Cache
+	if r.cache == nil {
+		c, err := cache.New(r.rt, cache.Options{})
+		if err != nil {
+			if r.ownRT {
+				_ = r.rt.Close(ctx)
+			}
+			return nil, err
+		}
+		r.cache, r.ownCache = c, true
+	}
 	r.ctx, r.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	return r, nil
 }
@@ -136,6 +154,9 @@ func (r *Registry) Close(ctx context.Context) error {
 		errs = append(errs, p.retire(ctx, true))
 	}
 	r.index.Store(nil)
+	if r.ownCache {
+		errs = append(errs, r.cache.Close(ctx))
+	}
 	if r.ownRT {
 		errs = append(errs, r.rt.Close(ctx))
 	}
@@ -614,7 +635,12 @@ func (r *Registry) buildIndex() *handlerIndex {
 
 // build compiles src for p and starts its first instance.
 func (r *Registry) build(ctx context.Context, p *Plugin, src Source, gen uint64) (*version, error) {
-	m, err := r.manifest(ctx, src, p.opts)
+	m, mods, err := r.manifest(ctx, src, p.opts)
+	defer func() {
+		for _, mod := range mods { // the plug-in holds its own reference
+			_ = mod.Close(ctx)
+		}
+	}()
 	if err != nil {
 		return nil, err
 	}
@@ -647,8 +673,9 @@ func (r *Registry) build(ctx context.Context, p *Plugin, src Source, gen uint64)
 }
 
 // manifest makes the manifest of a plug-in from its source and grants.
-func (r *Registry) manifest(ctx context.Context, src Source, opts PluginOptions) (runtime.Manifest, error) {
-	var m runtime.Manifest
+// Modules of the cache it uses are returned, for the caller to close once
+// the plug-in is compiled.
+func (r *Registry) manifest(ctx context.Context, src Source, opts PluginOptions) (m runtime.Manifest, mods []*runtime.Module, err error) {
 	n := 0
 	for _, set := range []bool{src.Path != "", src.Wasm != nil, src.Manifest != nil} {
 		if set {
@@ -656,19 +683,24 @@ func (r *Registry) manifest(ctx context.Context, src Source, opts PluginOptions)
 		}
 	}
 	if n != 1 {
-		return m, fmt.Errorf("%w: exactly one of Path, Wasm or Manifest is required", ErrSource)
+		return m, nil, fmt.Errorf("%w: exactly one of Path, Wasm or Manifest is required", ErrSource)
 	}
+	var mod *runtime.Module
 	switch {
 	case src.Wasm != nil:
-		m.Wasm = []runtime.WasmSource{{Data: src.Wasm}}
+		mod, err = r.cache.Module(ctx, src.Wasm)
 	case src.Manifest != nil:
 		m = *src.Manifest
 		m.Wasm = slices.Clone(m.Wasm)
 	default:
-		var err error
-		if m, err = loadPath(ctx, src.Path); err != nil {
-			return m, err
-		}
+		m, mod, err = r.loadPath(ctx, src.Path)
+	}
+	if err != nil {
+		return m, nil, err
+	}
+	if mod != nil {
+		m.Wasm = []runtime.WasmSource{{Module: mod}}
+		mods = append(mods, mod)
 	}
 	config := make(map[string]string, len(m.Config)+len(opts.Config))
 	for k, v := range m.Config {
@@ -683,50 +715,49 @@ func (r *Registry) manifest(ctx context.Context, src Source, opts PluginOptions)
 	if opts.Timeout > 0 {
 		m.TimeoutMs = uint64(max(opts.Timeout.Milliseconds(), 1))
 	}
-	return m, nil
+	return m, mods, nil
 }
 
-// loadPath reads a module, a manifest, or builds a Go plug-in directory.
-func loadPath(ctx context.Context, path string) (runtime.Manifest, error) {
+// loadPath reads a manifest, or returns the module of a file or of a Go
+// plug-in directory (built).
+func (r *Registry) loadPath(ctx context.Context, path string) (runtime.Manifest, *runtime.Module, error) {
 	var m runtime.Manifest
 	fi, err := os.Stat(path)
 	if err != nil {
-		return m, fmt.Errorf("%w: %w", ErrSource, err)
+		return m, nil, fmt.Errorf("%w: %w", ErrSource, err)
 	}
-	var wasm []byte
 	switch {
 	case fi.IsDir():
 		tmp, err := os.MkdirTemp("", "tendril-ext-")
 		if err != nil {
-			return m, err
+			return m, nil, err
 		}
 		defer os.RemoveAll(tmp)
 		out := filepath.Join(tmp, "plugin.wasm")
 		if err := guestbuild.Build(ctx, path, out); err != nil {
-			return m, err
+			return m, nil, err
 		}
-		if wasm, err = os.ReadFile(out); err != nil {
-			return m, err
+		wasm, err := os.ReadFile(out)
+		if err != nil {
+			return m, nil, err
 		}
+		mod, err := r.cache.Module(ctx, wasm)
+		return m, mod, err
 	case strings.EqualFold(filepath.Ext(path), ".json"):
 		data, err := os.ReadFile(path)
 		if err != nil {
-			return m, err
+			return m, nil, err
 		}
 		if m, err = runtime.ParseManifest(data); err != nil {
-			return m, err
+			return m, nil, err
 		}
 		for i, w := range m.Wasm {
 			if w.Path != "" && !filepath.IsAbs(w.Path) {
 				m.Wasm[i].Path = filepath.Join(filepath.Dir(path), w.Path)
 			}
 		}
-		return m, nil
-	default:
-		if wasm, err = os.ReadFile(path); err != nil {
-			return m, err
-		}
+		return m, nil, nil
 	}
-	m.Wasm = []runtime.WasmSource{{Data: wasm}}
-	return m, nil
+	mod, err := r.cache.File(ctx, path)
+	return m, mod, err
 }

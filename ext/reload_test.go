@@ -21,7 +21,7 @@ import (
 // its last call.
 func TestReloadInFlight(t *testing.T) {
 	ctx := context.Background()
-	r := newRegistry(t, ext.Options{})
+	r := uncachedRegistry(t)
 	entered, release := make(chan struct{}), make(chan struct{})
 	wait := tr.NewHostFunction("wait", func(ctx context.Context, _ *tr.Caller, in []byte) ([]byte, error) {
 		close(entered)
@@ -87,7 +87,7 @@ func TestReloadRefused(t *testing.T) {
 // the replaced versions are all closed. Run it with -race.
 func TestReloadHammer(t *testing.T) {
 	ctx := context.Background()
-	r := newRegistry(t, ext.Options{})
+	r := uncachedRegistry(t)
 	cfg := map[string]string{"tag": "1", "tag2": "2"}
 	register(t, r, "a-stable", "tag", ext.PluginOptions{Config: map[string]string{"tag": "S"}})
 	p := register(t, r, "hot", "tag", ext.PluginOptions{Config: cfg})
@@ -210,4 +210,17 @@ func TestWatch(t *testing.T) {
 		t.Fatalf("reload after unregister: %v", err)
 	default:
 	}
+}
+
+// TestReloadCached: going back to a version compiled before, or
+// registering it again, compiles nothing: the registry's cache has it.
+func TestReloadCached(t *testing.T) {
+	ctx := context.Background()
+	r := newRegistry(t, ext.Options{})
+	register(t, r, "hot", "tag", ext.PluginOptions{})
+	require.NoError(t, r.Reload(ctx, "hot", ext.Source{Wasm: wasm(t, "tag2")}))
+	require.NoError(t, r.Reload(ctx, "hot", ext.Source{Wasm: wasm(t, "tag")}))
+	require.NoError(t, r.Unregister(ctx, "hot"))
+	register(t, r, "hot", "tag2", ext.PluginOptions{})
+	require.Equal(t, uint64(2), r.Runtime().Stats().Compilations)
 }
