@@ -164,7 +164,17 @@ func (r *Result[R]) Outcome(name string) (Outcome[R], bool) {
 // failures included, is in the Result.
 func (h *Hook[E, R]) Fire(ctx context.Context, ev E) (*Result[R], error) {
 	ps := h.reg.handlers(h.name)
-	res := &Result[R]{Outcomes: make([]Outcome[R], len(ps))}
+	var res *Result[R]
+	if len(ps) == 1 { // one allocation for both
+		r1 := &struct {
+			r Result[R]
+			o [1]Outcome[R]
+		}{}
+		res = &r1.r
+		res.Outcomes = r1.o[:]
+	} else {
+		res = &Result[R]{Outcomes: make([]Outcome[R], len(ps))}
+	}
 	if len(ps) == 0 {
 		if h.mode == Filter {
 			res.Value = any(ev).(R)
@@ -175,13 +185,14 @@ func (h *Hook[E, R]) Fire(ctx context.Context, ev E) (*Result[R], error) {
 	defer enc.free()
 	switch h.mode {
 	case Notify:
+		box := any(ev) // once: the codecs take an any
 		// Encode for every codec first, so that the goroutines only read.
 		for _, p := range ps {
-			if _, err := enc.get(h.codecOf(p), ev); err != nil {
+			if _, err := enc.get(h.codecOf(p), box); err != nil {
 				return nil, err
 			}
 		}
-		h.notify(ctx, ps, &enc, ev, res.Outcomes)
+		h.notify(ctx, ps, &enc, box, res.Outcomes)
 	case Filter:
 		val := any(ev).(R)
 		for i, p := range ps {
@@ -190,19 +201,20 @@ func (h *Hook[E, R]) Fire(ctx context.Context, ev E) (*Result[R], error) {
 				continue
 			}
 			enc.free() // the value changes at each stage
-			if h.call(ctx, p, &enc, any(val).(E), o) {
+			if h.call(ctx, p, &enc, any(val), o) {
 				val = o.Value
 			}
 		}
 		res.Value = val
 	case FirstWins:
+		box := any(ev)
 		for i, p := range ps {
 			o := &res.Outcomes[i]
 			if res.Winner != "" || h.skip(ctx, p, o) {
 				o.Plugin, o.Skipped = p.name, true
 				continue
 			}
-			if h.call(ctx, p, &enc, ev, o) {
+			if h.call(ctx, p, &enc, box, o) {
 				res.Value, res.Winner = o.Value, p.name
 			}
 		}
@@ -219,7 +231,7 @@ const inlineBudget = 100 * time.Microsecond
 // all done within inlineBudget (a slow or hanging one), up to
 // concurrency()-1 goroutines take the rest. Fire waits only for handlers
 // that were started, never for a helper that found nothing left to do.
-func (h *Hook[E, R]) notify(ctx context.Context, ps []*Plugin, enc *encodings, ev E, outs []Outcome[R]) {
+func (h *Hook[E, R]) notify(ctx context.Context, ps []*Plugin, enc *encodings, ev any, outs []Outcome[R]) {
 	if len(ps) == 1 {
 		h.call(ctx, ps[0], enc, ev, &outs[0])
 		return
@@ -258,7 +270,7 @@ func (h *Hook[E, R]) skip(ctx context.Context, p *Plugin, o *Outcome[R]) bool {
 
 // call runs one handler and records its outcome; it reports whether the
 // handler answered.
-func (h *Hook[E, R]) call(ctx context.Context, p *Plugin, enc *encodings, ev E, o *Outcome[R]) bool {
+func (h *Hook[E, R]) call(ctx context.Context, p *Plugin, enc *encodings, ev any, o *Outcome[R]) bool {
 	o.Plugin = p.name
 	c := h.codecOf(p)
 	in, err := enc.get(c, ev)
