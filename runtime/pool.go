@@ -344,36 +344,14 @@ func (p *Pool) acquire(ctx context.Context) (*pooled, error) {
 
 	start := time.Now()
 	var g grant
-	select {
-	case g = <-w.ch:
-	case <-ctx.Done():
-		p.mu.Lock()
-		if p.dequeue(w) {
-			p.active--
-			p.checkDrained()
-			p.mu.Unlock()
-			p.waitTime.Add(int64(time.Since(start)))
-			p.waiterPool.Put(w)
-			return nil, fmt.Errorf("waiting for an instance: %w", ctx.Err())
+	if done := ctx.Done(); done == nil { // never done: a plain receive is cheaper
+		g = <-w.ch
+	} else {
+		select {
+		case g = <-w.ch:
+		case <-done:
+			return nil, p.giveUp(ctx, w, start)
 		}
-		p.mu.Unlock()
-		g = <-w.ch // granted meanwhile: hand it on
-		p.waitTime.Add(int64(time.Since(start)))
-		p.waiterPool.Put(w)
-		switch {
-		case g.s != nil:
-			p.put(g.s, stateOK, false)
-		case g.create:
-			p.mu.Lock()
-			p.open--
-			p.active--
-			p.grantSlot()
-			p.checkDrained()
-			p.mu.Unlock()
-		default:
-			p.done()
-		}
-		return nil, fmt.Errorf("waiting for an instance: %w", ctx.Err())
 	}
 	p.waitTime.Add(int64(time.Since(start)))
 	p.waiterPool.Put(w)
@@ -385,6 +363,39 @@ func (p *Pool) acquire(ctx context.Context) (*pooled, error) {
 	}
 	p.done()
 	return nil, ErrClosed
+}
+
+// giveUp takes a waiter whose context ended out of the line; an instance
+// (or the right to create one) granted meanwhile is handed on.
+func (p *Pool) giveUp(ctx context.Context, w *waiter, start time.Time) error {
+	err := fmt.Errorf("waiting for an instance: %w", ctx.Err())
+	p.mu.Lock()
+	if p.dequeue(w) {
+		p.active--
+		p.checkDrained()
+		p.mu.Unlock()
+		p.waitTime.Add(int64(time.Since(start)))
+		p.waiterPool.Put(w)
+		return err
+	}
+	p.mu.Unlock()
+	g := <-w.ch // granted meanwhile: hand it on
+	p.waitTime.Add(int64(time.Since(start)))
+	p.waiterPool.Put(w)
+	switch {
+	case g.s != nil:
+		p.put(g.s, stateOK, false)
+	case g.create:
+		p.mu.Lock()
+		p.open--
+		p.active--
+		p.grantSlot()
+		p.checkDrained()
+		p.mu.Unlock()
+	default:
+		p.done()
+	}
+	return err
 }
 
 // done ends a call that got no instance.

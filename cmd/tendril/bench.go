@@ -301,10 +301,12 @@ func drive(ctx context.Context, pool *runtime.Pool, fn *runtime.Function, input 
 	)
 	left.Store(int64(calls))
 	discard := func([]byte) error { return nil }
-	// Calls get a context that is never done, as a hot path's usually is (a
-	// done-able one costs an AfterFunc per call): Ctrl-C stops the run
-	// between calls, and a manifest's timeout_ms still bounds each one.
-	callCtx := context.WithoutCancel(ctx)
+	// Calls get a context that is never done, as a hot path's usually is:
+	// a done-able one costs an AfterFunc per call, and one made by
+	// context.WithoutCancel 2 allocations (wazero's Value lookups box it).
+	// Ctrl-C stops the run between calls; a manifest's timeout_ms still
+	// bounds each one.
+	callCtx := context.Background()
 	start := time.Now()
 	deadline := start.Add(d)
 	stop := pr.start(start, &done, int64(calls))

@@ -4,8 +4,8 @@
 // with Tendril's ratios to go-sdk. Several runs (-count) are averaged.
 //
 //	go test -run '^$' -bench '^BenchmarkPooled$' . | tee pooled.txt
-//	go run ./chart -o pooled.svg < pooled.txt
-//	go run ./chart -table < pooled.txt
+//	go run ./cmd/poolchart -o pooled.svg < pooled.txt
+//	go run ./cmd/poolchart -table < pooled.txt
 package main
 
 import (
