@@ -221,3 +221,24 @@ func TestGoPlugin(t *testing.T) {
 	require.Equal(t, "SHOUT", string(out))
 	require.True(t, slices.Contains(info.Functions, "on_open"))
 }
+
+// TestClose: Close is idempotent, leaves a runtime it was given open, and
+// everything after it fails cleanly.
+func TestClose(t *testing.T) {
+	ctx := context.Background()
+	rt, err := runtime.New(ctx, runtime.Options{})
+	require.NoError(t, err)
+	defer rt.Close(ctx)
+	r, err := ext.New(ctx, ext.Options{Runtime: rt})
+	require.NoError(t, err)
+	p := register(t, r, "a", "tag", ext.PluginOptions{})
+	require.NoError(t, r.Close(ctx))
+	require.NoError(t, r.Close(ctx))
+	_, err = p.Call(ctx, "append", nil)
+	require.ErrorIs(t, err, ext.ErrNotRegistered)
+	_, err = r.Register(ctx, "b", ext.Source{Wasm: wasm(t, "tag")}, ext.PluginOptions{})
+	require.ErrorIs(t, err, ext.ErrClosed)
+	require.Empty(t, r.List())
+	_, err = rt.CompileModule(ctx, wasm(t, "tag")) // still open
+	require.NoError(t, err)
+}
