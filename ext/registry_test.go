@@ -5,11 +5,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/tendril-wasm/tendril/ext"
+	"github.com/tendril-wasm/tendril/internal/guestbuild"
 	"github.com/tendril-wasm/tendril/runtime"
 )
 
@@ -241,4 +243,66 @@ func TestClose(t *testing.T) {
 	require.Empty(t, r.List())
 	_, err = rt.CompileModule(ctx, wasm(t, "tag")) // still open
 	require.NoError(t, err)
+}
+
+// TestGoPluginWatch: editing the source of a Go plug-in registered with
+// Watch rebuilds and reloads it; a source that does not compile is refused
+// and the old version keeps serving.
+func TestGoPluginWatch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a Go plug-in three times")
+	}
+	ctx := context.Background()
+	// A module of its own beside the repository's, so the test edits a copy;
+	// go build may fill in its go.mod.
+	t.Setenv("GOFLAGS", "-mod=mod")
+	root, err := filepath.Abs("..")
+	require.NoError(t, err)
+	dir := t.TempDir()
+	src, err := os.ReadFile(filepath.Join("testdata", "wordcount", "main.go"))
+	require.NoError(t, err)
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.sum"), sum, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module wordcount\n\ngo 1.25\n\n"+
+		"require github.com/tendril-wasm/tendril v0.0.0\n\nreplace github.com/tendril-wasm/tendril => "+root+"\n"), 0o644))
+	main := filepath.Join(dir, "main.go")
+	require.NoError(t, os.WriteFile(main, src, 0o644))
+
+	reloaded := make(chan error, 8)
+	r := newRegistry(t, ext.Options{RuntimeOptions: runtime.Options{CompilationCacheDir: t.TempDir()},
+		OnReload: func(_ string, err error) { reloaded <- err }})
+	p, err := r.Register(ctx, "wordcount", ext.Source{Path: dir}, ext.PluginOptions{WASI: true, Watch: true})
+	require.NoError(t, err)
+	onOpen := ext.NewNotify[string, string](r, "on_open", ext.HookOptions{})
+	count := func() string {
+		res, err := onOpen.Fire(ctx, "one two three")
+		require.NoError(t, err)
+		require.NoError(t, res.Err())
+		return res.Outcomes[0].Value
+	}
+	require.Equal(t, "3", count())
+
+	edited := strings.Replace(string(src), "strconv.Itoa(len(strings.Fields(pdk.InputString())))",
+		`"words: " + strconv.Itoa(len(strings.Fields(pdk.InputString())))`, 1)
+	require.NotEqual(t, string(src), edited)
+	require.NoError(t, os.WriteFile(main, []byte(edited), 0o644))
+	for err := range reloaded { // a slow machine may see the file half-written first
+		if err == nil {
+			break
+		}
+	}
+	require.Equal(t, "words: 3", count())
+
+	require.NoError(t, os.WriteFile(main, []byte(edited+"\nfunc broken( {\n"), 0o644))
+	for err := range reloaded {
+		if err != nil {
+			var be *guestbuild.BuildError
+			require.ErrorAs(t, err, &be)
+			break
+		}
+	}
+	require.Equal(t, "words: 3", count())
+	info, _ := p.Info()
+	require.GreaterOrEqual(t, info.Version, uint64(2))
 }
