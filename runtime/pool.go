@@ -652,11 +652,15 @@ func (p *Pool) shutdown(ctx context.Context, now bool) error {
 			done = closedChan
 		}
 		select {
-		case <-p.drained:
-		case <-done:
-			p.kill()
-			if !now {
-				errs = append(errs, fmt.Errorf("runtime: pool close: %w", ctx.Err()))
+		case <-p.drained: // first: nothing in flight is no failure, whatever ctx says
+		default:
+			select {
+			case <-p.drained:
+			case <-done:
+				p.kill()
+				if !now {
+					errs = append(errs, fmt.Errorf("runtime: pool close: %w", ctx.Err()))
+				}
 			}
 		}
 		p.plugin.drop(p.child)

@@ -487,6 +487,14 @@ func TestPoolClose(t *testing.T) {
 		require.Equal(t, uint64(2), st.Closed)
 		requireAccounted(t, st)
 	})
+	t.Run("nothing in flight: a done context is no failure", func(t *testing.T) {
+		pool, err := poolPlugin(t, runtime.Manifest{}).NewPool(ctx, runtime.PoolOptions{MinIdle: 1})
+		require.NoError(t, err)
+		done, cancel := context.WithCancel(ctx)
+		cancel()
+		require.NoError(t, pool.Close(done))
+		requireAccounted(t, pool.Stats())
+	})
 	t.Run("waits for calls in flight and callers in line", func(t *testing.T) {
 		pool := newPool(t, poolPlugin(t, runtime.Manifest{}), runtime.PoolOptions{MaxInstances: 1})
 		release := hold(t, pool)
