@@ -24,6 +24,7 @@ import (
 //     host, which has no hooks: a loop calling one instance per plug-in;
 //   - host=tendril-direct: the same loop on Tendril instances
 //     (Instance.Invoke), i.e. the guests' time plus the runtime's call path;
+//   - host=tendril-pool: the same loop on a runtime.Pool per plug-in;
 //   - host=tendril-hook: ext.Hook.Fire through a Registry (pools, priority
 //     order, per-plug-in outcomes, the string codec both ways).
 //
@@ -110,6 +111,51 @@ func benchHook(b *testing.B, name string, n int, mode ext.Mode) {
 			v := in
 			for _, inst := range ins {
 				err := inst.Invoke(ctx, fn, v, func(out []byte) error {
+					if mode == ext.Filter {
+						buf = append(buf[:0], out...)
+					}
+					return nil
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if mode == ext.Filter {
+					v = buf
+				}
+			}
+		}
+		cpu.report(b)
+	})
+
+	b.Run(name+"/host=tendril-pool", func(b *testing.B) {
+		rt, err := tendril.New(ctx, tendril.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { rt.Close(ctx) })
+		pools := make([]*tendril.Pool, n)
+		var fn *tendril.Function
+		for i := range pools {
+			cp, err := rt.Compile(ctx, tendril.Manifest{Wasm: []tendril.WasmSource{{Data: wasm}},
+				Config: map[string]string{"tag": strconv.Itoa(i)}}, tendril.PluginOptions{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if pools[i], err = cp.NewPool(ctx, tendril.PoolOptions{MinIdle: 1}); err != nil {
+				b.Fatal(err)
+			}
+			if fn, err = cp.Function("append"); err != nil {
+				b.Fatal(err)
+			}
+		}
+		buf := make([]byte, 0, 64)
+		b.ReportAllocs()
+		b.ResetTimer()
+		cpu := startCPU()
+		for range b.N {
+			v := in
+			for _, p := range pools {
+				err := p.Invoke(ctx, fn, v, func(out []byte) error {
 					if mode == ext.Filter {
 						buf = append(buf[:0], out...)
 					}
