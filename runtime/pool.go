@@ -265,8 +265,9 @@ func (p *Pool) invoke(ctx context.Context, fn *Function, input []byte, out func(
 // needs one instance across several calls (vars set up before a call,
 // say). The instance is f's alone until f returns, and must not be used
 // after: do not keep it, and do not close it (a closed or broken instance
-// is discarded). Borrow returns f's error, or the error of getting an
-// instance (see Call).
+// is discarded). Like Invoke's out, f must not wait for another call on
+// this pool when every instance may be busy. Borrow returns f's error, or
+// the error of getting an instance (see Call).
 func (p *Pool) Borrow(ctx context.Context, f func(in *Instance) error) error {
 	s, err := p.acquire(ctx)
 	if err != nil {
