@@ -29,7 +29,10 @@ func compile(r wazero.Runtime, bin []byte) (cm wazero.CompiledModule, err error)
 // An input that does not start with the WebAssembly magic number is used
 // as the body of function "simd" in testdata/features.wat: mutations of
 // real function bodies stay valid far more often than mutations of whole
-// modules, which exercises the instruction decoder against wazero's.
+// modules, which exercises the instruction decoder against wazero's. An
+// input that starts with 'G' is a program for genModule (loops, branches
+// out of them, straight-line bulk instructions and imported calls): its
+// instrumented versions, in every mode, must compute what it computes.
 func FuzzInstrument(f *testing.F) {
 	features := wat(f, "features")
 	bodies := codeBodies(features)
@@ -57,6 +60,9 @@ func FuzzInstrument(f *testing.F) {
 	} {
 		f.Add(wat(f, s.name, s.flags...))
 	}
+	for _, g := range generatedSeeds {
+		f.Add(append([]byte{'G'}, g...))
+	}
 	f.Add(tryTableModule())
 	f.Add(funcRefModule())
 	f.Add(wasmHeader)
@@ -67,7 +73,14 @@ func FuzzInstrument(f *testing.F) {
 	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter().WithCoreFeatures(allFeatures))
 	f.Cleanup(func() { r.Close(ctx) })
 
+	gr := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
+	f.Cleanup(func() { gr.Close(ctx) })
+
 	f.Fuzz(func(t *testing.T, in []byte) {
+		if len(in) > 0 && in[0] == 'G' {
+			checkGenerated(t, gr, in[1:])
+			return
+		}
 		if !bytes.HasPrefix(in, wasmHeader[:4]) {
 			in = withBody(features, 2, in)
 		}
