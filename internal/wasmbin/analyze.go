@@ -2,7 +2,6 @@ package wasmbin
 
 import (
 	"slices"
-	"sort"
 )
 
 // moduleInfo is what the rewrite needs to know about the whole module
@@ -39,7 +38,25 @@ type funcScan struct {
 	calls     []callSite
 	loops     []loopSpan // in order of their loop instruction
 	locals    []localGroup
+	points    []countPoint // in order
 }
+
+// countPoint is a place inside a loop where the loop counter is charged
+// with the weight of the code that follows, up to the next count point or
+// the end of the loop: every loop header, every place a branch can land
+// (after an end or an else) that code follows, and every segmentBytes of
+// straight code. Execution enters such a segment only at its start, so the
+// counter is charged at least the bytes run, however few of a long loop
+// body's bytes an iteration runs.
+type countPoint struct {
+	pos    int
+	w      uint32 // weight of the segment; 0 while its end is unknown
+	header bool   // a loop header: charged by the loop check itself
+}
+
+// segmentBytes is the longest segment of straight code between two count
+// points.
+const segmentBytes = 1024
 
 // localGroup is one local declaration: count locals of type typ.
 type localGroup struct {
@@ -88,23 +105,24 @@ func (m *moduleInfo) analyze() {
 	}
 }
 
-// loopWeights returns the weight of each loop of function i: the bytes of
-// its body, nested loops included, plus the weight of the leaves it calls.
-// Overcounting only makes visits to Go more frequent.
-func (m *moduleInfo) loopWeights(i int) []uint32 {
+// pointWeights returns the weight of each count point of function i: the
+// bytes of its segment plus the weight of the leaves and imports it calls,
+// at most localBudget/2 (calls in a row beyond that are charged to the
+// module's counter directly: see rewriter.count).
+func (m *moduleInfo) pointWeights(i int) []uint32 {
 	f := &m.funcs[i]
-	if len(f.loops) == 0 {
-		return nil
-	}
-	prefix := make([]uint64, len(f.calls)+1)
-	for j, c := range f.calls {
-		prefix[j+1] = prefix[j] + uint64(m.leafWeight(c.callee))
-	}
-	w := make([]uint32, len(f.loops))
-	for k, l := range f.loops {
-		lo := sort.Search(len(f.calls), func(j int) bool { return f.calls[j].pos > l.start })
-		hi := sort.Search(len(f.calls), func(j int) bool { return f.calls[j].pos >= l.end })
-		w[k] = clampWeight(uint64(l.end-l.start) + prefix[hi] - prefix[lo])
+	w := make([]uint32, len(f.points))
+	j := 0
+	for k, p := range f.points {
+		end := p.pos + int(p.w)
+		for j < len(f.calls) && f.calls[j].pos < p.pos {
+			j++
+		}
+		sum := uint64(p.w)
+		for c := j; c < len(f.calls) && f.calls[c].pos < end; c++ {
+			sum += uint64(m.leafWeight(f.calls[c].callee))
+		}
+		w[k] = uint32(min(max(sum, 1), localBudget/2))
 	}
 	return w
 }
@@ -378,10 +396,26 @@ func (m *moduleInfo) scanBody(d decoder, taken map[uint32]bool) (funcScan, error
 		}
 		f.locals = append(f.locals, localGroup{count: c, typ: d.b[from:d.pos]})
 	}
-	var open []int // start of each open loop; -1 for other blocks
+	var (
+		open    []int // index of each open loop; -1 for other blocks
+		loops   int   // open loops
+		landing bool  // a branch can land here
+	)
+	addPoint := func(pos int, header bool) {
+		if n := len(f.points); n > 0 && f.points[n-1].w == 0 {
+			f.points[n-1].w = uint32(pos - f.points[n-1].pos)
+		}
+		f.points = append(f.points, countPoint{pos: pos, header: header})
+	}
 	for d.pos < len(d.b) {
 		p := d.pos
 		op := d.b[p]
+		if loops > 0 && op != 0x0b && op != 0x05 {
+			if landing || p-f.points[len(f.points)-1].pos >= segmentBytes {
+				addPoint(p, false)
+			}
+		}
+		landing = loops > 0 && (op == 0x0b || op == 0x05 || op == 0x07 || op == 0x19)
 		switch op {
 		case 0x10, 0x12: // call, return_call
 			d.pos++
@@ -436,6 +470,8 @@ func (m *moduleInfo) scanBody(d decoder, taken map[uint32]bool) (funcScan, error
 			f.hasLoop = true
 			open = append(open, len(f.loops))
 			f.loops = append(f.loops, loopSpan{start: p, params: m.blockParams(d.b[p+1 : d.pos])})
+			loops++
+			addPoint(d.pos, true)
 		case kindDelegate:
 			if len(open) == 0 {
 				return f, d.fail("delegate outside try")
@@ -451,6 +487,10 @@ func (m *moduleInfo) scanBody(d decoder, taken map[uint32]bool) (funcScan, error
 			if k := open[len(open)-1]; k >= 0 {
 				l := &f.loops[k]
 				l.end = d.pos
+				loops--
+				if n := len(f.points); f.points[n-1].w == 0 {
+					f.points[n-1].w = uint32(max(p-f.points[n-1].pos, 1))
+				}
 				slices.Sort(l.locals)
 				l.locals = slices.Compact(l.locals)
 			}

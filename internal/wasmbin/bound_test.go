@@ -76,6 +76,11 @@ func TestHeavyLoop(t *testing.T) {
 	orig := wat(t, "bigloop")
 	out := instrument(t, orig)
 	compareCalls(t, wazero.NewRuntimeConfig(), orig, out, []testCall{{"big", []uint64{1}}, {"big", []uint64{3000}}})
+
+	ctx := context.Background()
+	r := wazero.NewRuntime(ctx)
+	defer r.Close(ctx)
+	interrupt(t, instantiate(t, r, out, "big"), "big", 1<<31)
 }
 
 // The lighter modes: ChecksInterruptOnly still stops every loop;

@@ -128,22 +128,23 @@ func (g *codegen) appendBulkCharge(out []byte, n uint32) []byte {
 	return append(out, 0x0b)
 }
 
-// appendLoopCheck leaves on the stack whether the local budget is used up:
+// appendLoopCount counts the iteration's weight w in local c and leaves on
+// the stack whether the local budget is used up:
 //
-//	local.get c; i32.const localBudget; i32.ge_u
+//	local.get c; i32.const w; i32.add; local.tee c; i32.const localBudget; i32.ge_u
 //
-// and appendLoopCount then counts the iteration's weight:
-//
-//	local.get c; i32.const w; i32.add; local.set c
-//
-// Testing before counting lets an iteration that weighs more than the whole
-// budget run (the next one takes the slow path, which charges it in full).
-func appendLoopCheck(out []byte, c uint32) []byte {
+// A weight is at most localBudget/2 (see pointWeights), so the iteration
+// after the slow path, which resets c, always runs.
+func appendLoopCountCheck(out []byte, c, w uint32) []byte {
 	out = appendU32(append(out, 0x20), c)
+	out = appendS32(append(out, 0x41), int32(w))
+	out = append(out, 0x6a)
+	out = appendU32(append(out, 0x22), c)
 	out = appendS32(append(out, 0x41), localBudget)
 	return append(out, 0x4f)
 }
 
+// appendLoopCount counts a segment's weight: local.get c; i32.const w; i32.add; local.set c.
 func appendLoopCount(out []byte, c, w uint32) []byte {
 	out = appendU32(append(out, 0x20), c)
 	out = appendS32(append(out, 0x41), int32(w))
@@ -200,7 +201,8 @@ type rewriter struct {
 	labels []label
 	fn     int // defined-function index
 	scan   *funcScan
-	loopW  []uint32 // weight of each loop, in order
+	pointW []uint32 // weight of each count point, in order
+	pointI int
 	loopI  int
 	c, n   uint32 // the added locals
 	acc    uint64 // weight of leaf calls since the last charge
@@ -289,7 +291,7 @@ func (g *codegen) appendBody(out []byte, d decoder, fn int) ([]byte, error) {
 		r.out = g.appendFlagCheck(r.out)
 	}
 	if full {
-		r.loopW = info.loopWeights(fn)
+		r.pointW = info.pointWeights(fn)
 	}
 	r.labels = append(r.labels, label{})
 	if err := r.run(); err != nil {
@@ -304,6 +306,11 @@ func (r *rewriter) run() error {
 	for d.pos < len(d.b) {
 		p := d.pos
 		op := d.b[p]
+		if full && r.pointI < len(r.pointW) && r.scan.points[r.pointI].pos == p {
+			r.flush(p)
+			r.out = appendLoopCount(r.out, r.c, r.pointW[r.pointI])
+			r.pointI++
+		}
 		switch op {
 		case 0x03: // loop
 			d.pos++
@@ -319,8 +326,9 @@ func (r *rewriter) run() error {
 				r.push(false)
 			case full:
 				w := uint32(1)
-				if r.loopI < len(r.loopW) {
-					w = r.loopW[r.loopI]
+				if r.pointI < len(r.pointW) && r.scan.points[r.pointI].pos == d.pos {
+					w = r.pointW[r.pointI]
+					r.pointI++
 				}
 				r.loopI++
 				r.flush(p)
@@ -328,22 +336,20 @@ func (r *rewriter) run() error {
 					// Today's shape: the check inside the loop.
 					r.out = append(r.out, 0x03)
 					r.out = append(r.out, bt...)
-					r.out = appendLoopCheck(r.out, r.c)
+					r.out = appendLoopCountCheck(r.out, r.c, w)
 					r.out = append(r.out, 0x04, blockEmpty)
 					r.out = g.appendSlowLocal(r.out, r.c)
 					r.out = append(r.out, 0x0b)
-					r.out = appendLoopCount(r.out, r.c, w)
 					r.push(false)
 				} else {
 					// block $done bt; loop $outer; block $slow; loop bt
-					//   check; br_if $slow; count
+					//   count; br_if $slow
 					r.out = append(r.out, 0x02)
 					r.out = append(r.out, bt...)
 					r.out = append(r.out, 0x03, blockEmpty, 0x02, blockEmpty, 0x03)
 					r.out = append(r.out, bt...)
-					r.out = appendLoopCheck(r.out, r.c)
+					r.out = appendLoopCountCheck(r.out, r.c, w)
 					r.out = append(r.out, 0x0d, 0x01)
-					r.out = appendLoopCount(r.out, r.c, w)
 					r.push(true)
 				}
 				r.last = d.pos
