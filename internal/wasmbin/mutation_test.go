@@ -13,8 +13,9 @@ import (
 )
 
 // TestSingleByteMutations sets every byte of every function body of two
-// test modules to many values (an eighth of them per run) and, for each mutant wazero accepts, checks
-// that Instrument accepts it too and that wazero accepts the output.
+// test modules to many values (a sixteenth of them per run) and, for each
+// mutant wazero accepts, checks that Instrument accepts it too and that
+// wazero accepts the output.
 // Thousands of the mutants are valid, each a slightly different
 // instruction stream, which checks instruction boundaries against wazero's
 // decoder far more thoroughly than hand-written cases.
@@ -27,9 +28,9 @@ func TestSingleByteMutations(t *testing.T) {
 	ctx := context.Background()
 	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter().WithCoreFeatures(allFeatures))
 	defer r.Close(ctx)
-	// Each run tries one value in eight at every byte, starting from a
+	// Each run tries one value in sixteen at every byte, starting from a
 	// random offset (logged): runs differ, and together cover every value.
-	step := 8
+	step := 16
 	if testing.Short() {
 		step = 32
 	}
