@@ -108,6 +108,9 @@ func (l *loader) discoverDir(ctx context.Context, root string) ([]*plugin, error
 		prebuilt := filepath.Join(p.dir, p.name+".wasm")
 		if _, err := os.Stat(prebuilt); err == nil {
 			p.wasm = prebuilt
+			if p.hash, err = fileHash(prebuilt); err != nil {
+				return nil, err
+			}
 		} else if gos, _ := filepath.Glob(filepath.Join(p.dir, "*.go")); len(gos) > 0 {
 			p.goPkg = true
 			p.opts.WASI = true // standard Go needs WASI (clocks, random); nothing else is granted
@@ -200,6 +203,15 @@ func (l *loader) hashAll(ctx context.Context, root string, ps []*plugin) error {
 	return nil
 }
 
+// fileHash is the hash of a file's contents.
+func fileHash(path string) (string, error) {
+	h := sha256.New()
+	if err := hashFile(h, path); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
 func hashFile(h io.Writer, path string) error {
 	f, err := os.Open(path)
 	if err != nil {
@@ -284,6 +296,16 @@ func (l *loader) rebuild(ctx context.Context, reg *ext.Registry, name string) er
 		return fmt.Errorf("editor: no plug-in %q", name)
 	}
 	p := *old
+	if !p.goPkg {
+		sum, err := fileHash(p.wasm)
+		if err != nil {
+			return err
+		}
+		if sum == old.hash {
+			return nil // the same module (a second event of one write, say)
+		}
+		p.hash = sum
+	}
 	if p.goPkg {
 		if err := l.hashAll(ctx, p.root, []*plugin{&p}); err != nil {
 			return err
