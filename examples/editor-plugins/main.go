@@ -164,11 +164,13 @@ func setup(ctx context.Context, c config, progress io.Writer) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	built := time.Now()
 	if err := l.registerAll(ctx, reg, ps); err != nil {
 		_ = reg.Close(ctx)
 		return nil, err
 	}
-	fmt.Fprintf(progress, "loaded %d plug-ins in %.1fs\n", len(ps), time.Since(begin).Seconds())
+	fmt.Fprintf(progress, "loaded %d plug-ins in %.1fs (sources and builds %.1fs, compile and start %.1fs)\n",
+		len(ps), time.Since(begin).Seconds(), built.Sub(begin).Seconds(), time.Since(built).Seconds())
 	return &app{loader: l, plugins: ps, reg: reg, ed: newEditor(reg)}, nil
 }
 
