@@ -19,6 +19,7 @@ type watcher struct {
 	done     sync.WaitGroup
 	mu       sync.Mutex
 	timers   map[string]*time.Timer
+	closed   bool
 	debounce time.Duration
 }
 
@@ -39,11 +40,14 @@ func watch(l *loader, reg *ext.Registry, ps []*plugin, debounce time.Duration, o
 	ctx, cancel := context.WithCancel(context.Background())
 	w := &watcher{fs: fs, cancel: cancel, timers: map[string]*time.Timer{}, debounce: debounce}
 	reload := func(name string) {
-		w.done.Add(1)
-		defer w.done.Done()
-		if ctx.Err() != nil {
+		w.mu.Lock()
+		if w.closed {
+			w.mu.Unlock()
 			return
 		}
+		w.done.Add(1) // under mu, so never after close's Wait began
+		w.mu.Unlock()
+		defer w.done.Done()
 		onReload(name, errReloading)
 		onReload(name, l.rebuild(ctx, reg, name))
 	}
@@ -90,6 +94,7 @@ func (w *watcher) close() {
 	w.cancel()
 	_ = w.fs.Close()
 	w.mu.Lock()
+	w.closed = true
 	for _, t := range w.timers {
 		t.Stop()
 	}
