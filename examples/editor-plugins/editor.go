@@ -79,7 +79,7 @@ type editor struct {
 
 // hookTimeout bounds each plug-in's call: a plug-in that hangs is reported
 // and the editor goes on.
-const hookTimeout = 2 * time.Second
+const hookTimeout = 10 * time.Second
 
 func newEditor(reg *ext.Registry) *editor {
 	return &editor{

@@ -138,14 +138,7 @@ func TestBatchUnknownCommand(t *testing.T) {
 // build.sh builds. It needs clang and lld (Debian: apt-get install clang
 // lld): without them it skips, unless TENDRIL_CI=1.
 func TestWhitespaceModule(t *testing.T) {
-	for _, tool := range []string{"clang", "wasm-ld"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("TENDRIL_CI") == "1" {
-				t.Fatalf("%s not found (apt-get install clang lld)", tool)
-			}
-			t.Skipf("%s not found (apt-get install clang lld); set TENDRIL_CI=1 to make this a failure", tool)
-		}
-	}
+	needClang(t)
 	dir := filepath.Join(t.TempDir(), "whitespace")
 	require.NoError(t, os.Mkdir(dir, 0o755))
 	for _, f := range []string{"build.sh", "whitespace.c"} {
@@ -161,4 +154,17 @@ func TestWhitespaceModule(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, bytes.Equal(built, committed),
 		"plugins/whitespace/whitespace.wasm is not what build.sh builds: run plugins/whitespace/build.sh and commit it")
+}
+
+// needClang skips the test without clang and lld, unless TENDRIL_CI=1.
+func needClang(t *testing.T) {
+	t.Helper()
+	for _, tool := range []string{"clang", "wasm-ld"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("TENDRIL_CI") == "1" {
+				t.Fatalf("%s not found (apt-get install clang lld)", tool)
+			}
+			t.Skipf("%s not found (apt-get install clang lld); set TENDRIL_CI=1 to make this a failure", tool)
+		}
+	}
 }

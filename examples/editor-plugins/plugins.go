@@ -63,6 +63,12 @@ func newLoader(dirs []string, cacheDir string, progress io.Writer) (*loader, err
 	return &loader{dirs: abs, cacheDir: cacheDir, progress: progress, goBin: goBin, plugins: map[string]*plugin{}}, nil
 }
 
+func (l *loader) setProgress(w io.Writer) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.progress = w
+}
+
 func (l *loader) printf(format string, args ...any) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -297,6 +303,9 @@ func (l *loader) rebuild(ctx context.Context, reg *ext.Registry, name string) er
 	}
 	p := *old
 	if !p.goPkg {
+		if err := l.runBuildScript(ctx, &p); err != nil {
+			return err
+		}
 		sum, err := fileHash(p.wasm)
 		if err != nil {
 			return err
@@ -323,5 +332,38 @@ func (l *loader) rebuild(ctx context.Context, reg *ext.Registry, name string) er
 	l.mu.Lock()
 	l.plugins[name] = &p
 	l.mu.Unlock()
+	return nil
+}
+
+// runBuildScript runs the build.sh of a prebuilt plug-in (the C one) when a
+// file of its directory is newer than its module: an edited source is built
+// and then reloaded. A build that fails leaves the module as it was.
+func (l *loader) runBuildScript(ctx context.Context, p *plugin) error {
+	script := filepath.Join(p.dir, "build.sh")
+	if _, err := os.Stat(script); err != nil {
+		return nil
+	}
+	mod, err := os.Stat(p.wasm)
+	if err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(p.dir)
+	if err != nil {
+		return err
+	}
+	newer := false
+	for _, e := range entries {
+		if fi, err := e.Info(); err == nil && !e.IsDir() && fi.ModTime().After(mod.ModTime()) {
+			newer = true
+		}
+	}
+	if !newer {
+		return nil
+	}
+	l.printf("building plug-in %s (build.sh)...\n", p.name)
+	out, err := exec.CommandContext(ctx, "sh", script).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("editor: %s: %w\n%s", script, err, out)
+	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -51,6 +52,8 @@ func interactive(ctx context.Context, a *app) error {
 	}
 	defer s.Fini()
 	v := &view{a: a, e: a.ed, s: s, mark: -1}
+	// Rebuilds report on the status line, not on the terminal under it.
+	a.loader.setProgress(io.Discard)
 	w, err := watch(a.loader, a.reg, a.plugins, 300*time.Millisecond, func(name string, err error) {
 		ev := &reloadEvent{name: name, err: err}
 		ev.SetEventNow()

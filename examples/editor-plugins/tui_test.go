@@ -272,3 +272,43 @@ func TestWatchReloadsModule(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "x\n", r.Value)
 }
+
+// TestWatchBuildsC edits the C plug-in's source while the watcher runs: its
+// build.sh builds it and the new module is loaded. It needs clang and lld.
+func TestWatchBuildsC(t *testing.T) {
+	needClang(t)
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "whitespace")
+	require.NoError(t, os.Mkdir(dir, 0o755))
+	for _, f := range []string{"build.sh", "whitespace.c", "whitespace.wasm"} {
+		data, err := os.ReadFile(filepath.Join("plugins/whitespace", f))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, f), data, 0o644))
+	}
+	// The module is older than its sources only when they change.
+	old := time.Now().Add(-time.Hour)
+	for _, f := range []string{"build.sh", "whitespace.c", "whitespace.wasm"} {
+		require.NoError(t, os.Chtimes(filepath.Join(dir, f), old, old))
+	}
+	a, err := setup(ctx, config{pluginsDirs: filepath.Dir(dir), cacheDir: t.TempDir()}, io.Discard)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = a.reg.Close(ctx) })
+	reloads := make(chan error, 8)
+	w, err := watch(a.loader, a.reg, a.plugins, 100*time.Millisecond, func(name string, err error) {
+		if err != errReloading {
+			reloads <- err
+		}
+	})
+	require.NoError(t, err)
+	t.Cleanup(w.close)
+
+	src, err := os.ReadFile(filepath.Join(dir, "whitespace.c"))
+	require.NoError(t, err)
+	edited := bytes.Replace(src, []byte(`EXPORT("tendril:priority/10")`), []byte(`EXPORT("tendril:priority/40")`), 1)
+	require.NotEqual(t, src, edited)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "whitespace.c"), edited, 0o644))
+	require.NoError(t, <-reloads)
+	p, _ := a.reg.Plugin("whitespace")
+	info, _ := p.Info()
+	require.Equal(t, 40, info.Priority)
+}
