@@ -30,7 +30,8 @@ func pluginAt(t testing.TB, dir, name string, hosts ...runtime.HostFunction) *ru
 	t.Helper()
 	ctx := context.Background()
 	wasm := guesttest.Build(t, dir)
-	rt, err := runtime.New(ctx, runtime.Options{})
+	// Machine code compiled without -race (testplugins.CompilationCache).
+	rt, err := runtime.New(ctx, runtime.Options{CompilationCacheDir: testplugins.CompilationCache(t, wasm)})
 	require.NoError(t, err)
 	t.Cleanup(func() { rt.Close(ctx) })
 	cp, err := rt.Compile(ctx, runtime.Manifest{Wasm: []runtime.WasmSource{{Path: wasm}}},

@@ -16,6 +16,7 @@ import (
 	"github.com/tendril-wasm/tendril/ext"
 	"github.com/tendril-wasm/tendril/internal/codectest"
 	"github.com/tendril-wasm/tendril/internal/guestbuild/guesttest"
+	"github.com/tendril-wasm/tendril/internal/testplugins"
 	"github.com/tendril-wasm/tendril/internal/testproto"
 	"github.com/tendril-wasm/tendril/runtime"
 )
@@ -71,7 +72,8 @@ func typedPlugin(t *testing.T) *runtime.CompiledPlugin {
 	wasm := guesttest.Build(t, typedDir) // reads the sources every time (test cache)
 	typedShared.once.Do(func() {
 		ctx := context.Background()
-		rt, err := runtime.New(ctx, runtime.Options{})
+		// Machine code compiled without -race (testplugins.CompilationCache).
+		rt, err := runtime.New(ctx, runtime.Options{CompilationCacheDir: testplugins.CompilationCache(t, wasm)})
 		if err != nil {
 			typedShared.err = err
 			return
