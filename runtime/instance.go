@@ -383,6 +383,12 @@ func (in *Instance) invoke(ctx context.Context, name string, f api.Function, sta
 		}
 		return nil
 	}
+	if cause == nil {
+		// The context may be done before its AfterFunc has run (a loaded
+		// machine delays it): a guest stopped by a check that saw ctx done
+		// (the kernel's yield, a WASI sleep) was still interrupted.
+		cause = pastDeadline(ctx)
+	}
 	var (
 		exit  *sys.ExitError
 		abort *hostAbort
