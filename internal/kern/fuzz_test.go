@@ -605,6 +605,12 @@ func (r *abiRun) step() {
 				if p < blk.h && p+size > blk.h-8 {
 					m.corrupt = true // the guest may do that; the test stops modelling the heap
 				}
+				// A free block keeps its capacity in its last 4 bytes (for
+				// O(1) merging): a store there forges it, which the guest
+				// may do too; the kernel must stay bounded, not tidy.
+				if blk.len == 0 && p < blk.h+blk.cap && p+size > blk.h+blk.cap-4 {
+					m.corrupt = true
+				}
 			}
 		}
 		r.call(name, ok, p, p, v)
