@@ -2,6 +2,7 @@ package ext_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/tendril-wasm/tendril/ext"
 	"github.com/tendril-wasm/tendril/internal/guestbuild"
+	"github.com/tendril-wasm/tendril/internal/guestbuild/guesttest"
+	"github.com/tendril-wasm/tendril/internal/testplugins"
 	"github.com/tendril-wasm/tendril/runtime"
 )
 
@@ -205,7 +208,11 @@ func TestGoPlugin(t *testing.T) {
 		t.Skip("builds a Go plug-in")
 	}
 	ctx := context.Background()
-	r := newRegistry(t, ext.Options{RuntimeOptions: runtime.Options{CompilationCacheDir: t.TempDir()}})
+	// The registry builds the plug-in itself; Go builds are reproducible, so
+	// its build is this one, compiled to machine code without -race
+	// (testplugins.CompilationCache).
+	cache := testplugins.CompilationCache(t, guesttest.Build(t, filepath.Join("testdata", "wordcount")))
+	r := newRegistry(t, ext.Options{RuntimeOptions: runtime.Options{CompilationCacheDir: cache}})
 	p, err := r.Register(ctx, "wordcount", ext.Source{Path: filepath.Join("testdata", "wordcount")}, ext.PluginOptions{WASI: true})
 	require.NoError(t, err)
 	info, _ := p.Info()
@@ -267,10 +274,24 @@ func TestGoPluginWatch(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module wordcount\n\ngo 1.25\n\n"+
 		"require github.com/tendril-wasm/tendril v0.0.0\n\nreplace github.com/tendril-wasm/tendril => "+root+"\n"), 0o644))
 	main := filepath.Join(dir, "main.go")
-	require.NoError(t, os.WriteFile(main, src, 0o644))
+	edited := strings.Replace(string(src), "strconv.Itoa(len(strings.Fields(pdk.InputString())))",
+		`"words: " + strconv.Itoa(len(strings.Fields(pdk.InputString())))`, 1)
+	require.NotEqual(t, string(src), edited)
+
+	// Both versions built here first and compiled to machine code without
+	// -race (testplugins.CompilationCache): Go builds are reproducible, so
+	// the registry's own builds of them load that code.
+	var built []string
+	for i, version := range []string{edited, string(src)} {
+		require.NoError(t, os.WriteFile(main, []byte(version), 0o644))
+		out := filepath.Join(t.TempDir(), fmt.Sprintf("v%d.wasm", i))
+		require.NoError(t, guestbuild.Build(ctx, dir, out))
+		built = append(built, out)
+	}
+	cache := testplugins.CompilationCache(t, built...)
 
 	reloaded := make(chan error, 8)
-	r := newRegistry(t, ext.Options{RuntimeOptions: runtime.Options{CompilationCacheDir: t.TempDir()},
+	r := newRegistry(t, ext.Options{RuntimeOptions: runtime.Options{CompilationCacheDir: cache},
 		OnReload: func(_ string, err error) { reloaded <- err }})
 	p, err := r.Register(ctx, "wordcount", ext.Source{Path: dir}, ext.PluginOptions{WASI: true, Watch: true})
 	require.NoError(t, err)
@@ -283,9 +304,6 @@ func TestGoPluginWatch(t *testing.T) {
 	}
 	require.Equal(t, "3", count())
 
-	edited := strings.Replace(string(src), "strconv.Itoa(len(strings.Fields(pdk.InputString())))",
-		`"words: " + strconv.Itoa(len(strings.Fields(pdk.InputString())))`, 1)
-	require.NotEqual(t, string(src), edited)
 	require.NoError(t, os.WriteFile(main, []byte(edited), 0o644))
 	for err := range reloaded { // a slow machine may see the file half-written first
 		if err == nil {

@@ -315,7 +315,8 @@ func TestTypedPluginRegistry(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	wasm := guesttest.Build(t, typedDir)
-	reg, err := ext.New(ctx, ext.Options{})
+	// Machine code compiled without -race (testplugins.CompilationCache).
+	reg, err := ext.New(ctx, ext.Options{RuntimeOptions: runtime.Options{CompilationCacheDir: testplugins.CompilationCache(t, wasm)}})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = reg.Close(ctx) })
 	p, err := reg.Register(ctx, "typed", ext.Source{Path: wasm}, ext.PluginOptions{WASI: true, HostFunctions: typedHosts(), Pool: runtime.PoolOptions{MaxInstances: 2}})
