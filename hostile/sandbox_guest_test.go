@@ -2,11 +2,14 @@ package hostile_test
 
 import (
 	"encoding/binary"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/tendril-wasm/tendril/internal/testplugins"
 	"github.com/tendril-wasm/tendril/runtime"
 )
 
@@ -30,7 +33,14 @@ func TestSandboxWorkBetweenChecks(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			sbIsolated(t, runtime.Options{}, func(t *testing.T, rt *runtime.Runtime) {
+			var opts runtime.Options
+			if strings.HasSuffix(c.wat, "_straight") {
+				// Tens of thousands of straight-line instructions take
+				// seconds to compile under -race: machine code compiled
+				// without it (testplugins.CompilationCacheAll).
+				opts.CompilationCacheDir = testplugins.CompilationCacheAll(t, filepath.Join("testdata", c.wat+".wasm"))
+			}
+			sbIsolated(t, opts, func(t *testing.T, rt *runtime.Runtime) {
 				in := sbLoad(t, rt, sbManifest(256, c.wat)(t), runtime.PluginOptions{})
 				floor := sbMeasureFloor(t, rt)
 				r := sbCall(in, c.fn, nil, sbDeadline)

@@ -66,6 +66,19 @@ var precompiled sync.Map // [sha256.Size]byte -> *sync.Once
 // never loaded by another.
 func CompilationCache(t testing.TB, wasmPaths ...string) string {
 	t.Helper()
+	return compilationCache(t, precompileMin, wasmPaths)
+}
+
+// CompilationCacheAll is CompilationCache for modules of any size: for
+// small modules that still compile slowly under -race (a function of tens
+// of thousands of straight-line instructions, say).
+func CompilationCacheAll(t testing.TB, wasmPaths ...string) string {
+	t.Helper()
+	return compilationCache(t, 0, wasmPaths)
+}
+
+func compilationCache(t testing.TB, minSize int, wasmPaths []string) string {
+	t.Helper()
 	dir, err := cacheDir()
 	if err != nil {
 		t.Fatalf("testplugins: %v", err)
@@ -75,7 +88,7 @@ func CompilationCache(t testing.TB, wasmPaths ...string) string {
 		if err != nil {
 			t.Fatalf("testplugins: %v", err)
 		}
-		if !bytes.HasPrefix(wasm, []byte("\x00asm")) || len(wasm) < precompileMin {
+		if !bytes.HasPrefix(wasm, []byte("\x00asm")) || len(wasm) < minSize {
 			continue // not a module, or one that compiles fast enough under -race
 		}
 		once, _ := precompiled.LoadOrStore(sha256.Sum256(wasm), new(sync.Once))
