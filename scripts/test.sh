@@ -74,16 +74,28 @@ step "examples/editor-plugins/: go test -race ./..."
 # Two targets at a time, one worker each: the same executions as one target
 # at a time on two workers, in half the wall time, and each target's build
 # overlaps the other's fuzzing. A failing target's output is printed whole.
-step "fuzz (${FUZZTIME:-5s} each, two at a time)"
+#
+# go test passes when no target matches: a renamed target fails here. It
+# fails with "context deadline exceeded" and no failing input when the fuzz
+# time ends while a worker is mid-input (golang/go#51484, seen here on
+# FuzzInstrument): a finding always writes its input, so that one passes.
+fuzz_one() {
+	local out rc=0
+	out=$(go test -run '^$' -fuzz "^$1\$" -fuzztime "$FUZZTIME" -parallel 1 "$2" 2>&1) || rc=$?
+	local flake=$'--- FAIL: '"$1"$' (*)\n    context deadline exceeded\n'
+	if [[ $rc == 0 && $out != *"no fuzz tests to fuzz"* ]]; then
+		echo "ok   $1 $2"
+	elif [[ $rc != 0 && $out == *$flake* && $out != *"Failing input written"* ]]; then
+		echo "ok   $1 $2 (the fuzz engine's deadline flake, golang/go#51484; no failing input)"
+	else
+		printf '%s\nFAIL %s %s\n' "$out" "$1" "$2"
+		return 1
+	fi
+}
+export -f fuzz_one
 export FUZZTIME=${FUZZTIME:-5s}
-# (go test passes when no target matches: a renamed target fails here.)
-xargs -P 2 -L 1 bash -c 'out=$(go test -run "^\$" -fuzz "^$0\$" -fuzztime "$FUZZTIME" -parallel 1 "$1" 2>&1)
-if [[ $? == 0 && $out != *"no fuzz tests to fuzz"* ]]; then
-	echo "ok   $0 $1"
-else
-	printf "%s\nFAIL $0 $1\n" "$out"
-	exit 1
-fi' <<'TARGETS'
+step "fuzz ($FUZZTIME each, two at a time)"
+xargs -P 2 -L 1 bash -c 'fuzz_one "$@"' _ <<'TARGETS'
 FuzzKernelABI ./internal/kern/
 FuzzHTTPRequestJSON ./internal/kern/
 FuzzMatchGlob ./internal/kern/
