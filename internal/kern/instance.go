@@ -106,9 +106,7 @@ func (k *Kernel) Instantiate(ctx context.Context, opts Options) (*Instance, erro
 	in.logs.init(opts)
 	in.http.init(k, opts)
 	in.writeU64(offTop, heapStart)
-	k.mu.Lock()
-	k.instances[mod] = in
-	k.mu.Unlock()
+	k.instances.Store(mod, in)
 	return in, nil
 }
 
@@ -121,9 +119,7 @@ func (in *Instance) Close(ctx context.Context) error {
 		return nil
 	}
 	in.closed = true
-	in.k.mu.Lock()
-	delete(in.k.instances, in.mod)
-	in.k.mu.Unlock()
+	in.k.instances.Delete(in.mod)
 	in.vars = nil
 	return in.mod.Close(ctx)
 }

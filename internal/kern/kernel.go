@@ -52,8 +52,12 @@ type Kernel struct {
 	resolve  experimental.ImportResolver
 	config   wazero.ModuleConfig
 
-	mu        sync.RWMutex
-	instances map[api.Module]*Instance
+	// instances maps each kernel module to its Instance, for the host
+	// functions (which see only the module). Every host call reads it, from
+	// every core at once: a sync.Map's loads write nothing shared, where an
+	// RWMutex's RLock bounced one cache line between the cores on every
+	// host call (+18% CPU per pooled call on two goroutines).
+	instances sync.Map // api.Module -> *Instance
 
 	httpMu     sync.Mutex
 	transports map[transportKey]*http.Transport // see transport
@@ -61,7 +65,7 @@ type Kernel struct {
 
 // New compiles the kernel into r. Close releases it; closing r releases it too.
 func New(ctx context.Context, r wazero.Runtime) (*Kernel, error) {
-	k := &Kernel{runtime: r, instances: map[api.Module]*Instance{}, transports: map[transportKey]*http.Transport{}}
+	k := &Kernel{runtime: r, transports: map[transportKey]*http.Transport{}}
 	hostCompiled, err := k.hostModule(r).Compile(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("kernel: compile host functions: %w", err)
@@ -108,10 +112,9 @@ func (k *Kernel) Close(ctx context.Context) error {
 
 // lookup finds the instance whose kernel module is calling the host.
 func (k *Kernel) lookup(mod api.Module) *Instance {
-	k.mu.RLock()
-	in := k.instances[mod]
-	k.mu.RUnlock()
-	return in
+	in, _ := k.instances.Load(mod)
+	i, _ := in.(*Instance)
+	return i
 }
 
 // Exports lists the ABI functions the kernel provides, by name.
