@@ -174,8 +174,11 @@ func TestPoolMinIdleFailsFast(t *testing.T) {
 // TestPoolDiscardsBroken: every way an instance breaks takes it out of the
 // pool; an error that leaves it usable does not.
 func TestPoolDiscardsBroken(t *testing.T) {
+	// The deadline must fall while the guest spins, not before the call
+	// starts: the case warms its instance first (no instantiation on the
+	// clock) and leaves a loaded machine 50 ms to enter the guest.
 	short := func() (context.Context, context.CancelFunc) {
-		return context.WithTimeout(context.Background(), 5*time.Millisecond)
+		return context.WithTimeout(context.Background(), 50*time.Millisecond)
 	}
 	for _, tc := range []struct {
 		name     string
@@ -219,6 +222,10 @@ func TestPoolDiscardsBroken(t *testing.T) {
 			calls := 1
 			if tc.fn == "nth" { // traps on the instance's 5th call
 				calls = 5
+			}
+			if tc.ctx != nil {
+				_, err := pool.Call(context.Background(), "echo", nil)
+				require.NoError(t, err)
 			}
 			var err error
 			for range calls {
