@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -37,20 +36,10 @@ type benchOptions struct {
 
 // parseBench parses and checks the command line of tendril bench.
 func parseBench(args []string) (*benchOptions, error) {
-	o := &benchOptions{callOptions: callOptions{config: keyValues{}, mounts: map[string]string{}, set: map[string]bool{}}}
+	o := &benchOptions{callOptions: newCallOptions()}
 	fs := newFlagSet("bench")
-	fs.StringVar(&o.input, "input", "", "")
+	o.pluginFlags(fs)
 	fs.StringVar(&o.inputFile, "input-file", "", "")
-	fs.Var((*boolValue)(&o.stdin), "stdin", "")
-	fs.Var((*boolValue)(&o.wasi), "wasi", "")
-	fs.Var(o.config, "config", "")
-	fs.Var(&o.hosts, "allow-host", "")
-	fs.Var(&o.paths, "allow-path", "")
-	fs.Var((*durationValue)(&o.timeout), "timeout", "")
-	fs.Var(intValue{v: &o.maxPages, min: 1, max: 65536}, "memory-max-pages", "")
-	o.logLevel = "warn"
-	fs.StringVar(&o.logLevel, "log-level", o.logLevel, "")
-	fs.StringVar(&o.cache, "cache", "", "")
 	o.concurrency = intList{1}
 	fs.Var(&o.concurrency, "concurrency", "")
 	fs.Var(&o.pools, "pool", "")
@@ -60,15 +49,9 @@ func parseBench(args []string) (*benchOptions, error) {
 	o.warmup = 200 * time.Millisecond
 	fs.Var((*durationValue)(&o.warmup), "warmup", "")
 	fs.Var((*boolValue)(&o.json), "json", "")
-	pos, err := parse("bench", fs, args)
-	if err != nil {
+	if err := o.parsePlugin("bench", fs, args); err != nil {
 		return nil, err
 	}
-	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
-	if len(pos) != 2 {
-		return nil, usagef("bench", "want a plug-in and a function, got %d arguments", len(pos))
-	}
-	o.plugin, o.function = pos[0], pos[1]
 	inputs := 0
 	for _, f := range []string{"input", "input-file", "stdin"} {
 		if o.set[f] {
@@ -84,18 +67,6 @@ func parseBench(args []string) (*benchOptions, error) {
 		return nil, usagef("bench", "--duration: want a duration over 0, got %v", o.duration)
 	case o.warmup < 0:
 		return nil, usagef("bench", "--warmup: want a duration of 0 or more, got %v", o.warmup)
-	case o.timeout < 0:
-		return nil, usagef("bench", "--timeout: want a duration of 0 or more, got %v", o.timeout)
-	}
-	if o.level, err = parseLevel(o.logLevel); err != nil {
-		return nil, usagef("bench", "--log-level: %v", err)
-	}
-	for _, p := range o.paths {
-		host, guest, err := parseMount(p)
-		if err != nil {
-			return nil, usagef("bench", "--allow-path: %v", err)
-		}
-		o.mounts[host] = guest
 	}
 	return o, nil
 }

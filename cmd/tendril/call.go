@@ -38,10 +38,14 @@ type callOptions struct {
 	level            logLevel
 }
 
-// parseCall parses and checks the command line of tendril call.
-func parseCall(args []string) (*callOptions, error) {
-	o := &callOptions{config: keyValues{}, mounts: map[string]string{}, set: map[string]bool{}}
-	fs := newFlagSet("call")
+// newCallOptions returns callOptions with their defaults.
+func newCallOptions() callOptions {
+	return callOptions{config: keyValues{}, mounts: map[string]string{}, set: map[string]bool{}, logLevel: "warn", loop: 1}
+}
+
+// pluginFlags defines the flags that say how to load and call the plug-in,
+// which tendril call and tendril bench share.
+func (o *callOptions) pluginFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.input, "input", "", "")
 	fs.Var((*boolValue)(&o.stdin), "stdin", "")
 	fs.Var((*boolValue)(&o.wasi), "wasi", "")
@@ -50,37 +54,52 @@ func parseCall(args []string) (*callOptions, error) {
 	fs.Var(&o.paths, "allow-path", "")
 	fs.Var((*durationValue)(&o.timeout), "timeout", "")
 	fs.Var(intValue{v: &o.maxPages, min: 1, max: 65536}, "memory-max-pages", "")
-	o.logLevel = "warn"
 	fs.StringVar(&o.logLevel, "log-level", o.logLevel, "")
-	o.loop = 1
-	fs.Var(intValue{v: &o.loop, min: 1, max: math.MaxInt}, "loop", "")
 	fs.StringVar(&o.cache, "cache", "", "")
-	pos, err := parse("call", fs, args)
+}
+
+// parsePlugin parses the command line of cmd, whose flags include
+// pluginFlags, and checks what they share: a plug-in and a function, a
+// timeout, a log level, the allowed paths.
+func (o *callOptions) parsePlugin(cmd string, fs *flag.FlagSet, args []string) error {
+	pos, err := parse(cmd, fs, args)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
 	if len(pos) != 2 {
-		return nil, usagef("call", "want a plug-in and a function, got %d arguments", len(pos))
+		return usagef(cmd, "want a plug-in and a function, got %d arguments", len(pos))
 	}
 	o.plugin, o.function = pos[0], pos[1]
-	switch {
-	case o.set["input"] && o.stdin:
-		return nil, usagef("call", "--input and --stdin exclude each other")
-	case o.timeout < 0:
-		return nil, usagef("call", "--timeout: want a duration of 0 or more, got %v", o.timeout)
+	if o.timeout < 0 {
+		return usagef(cmd, "--timeout: want a duration of 0 or more, got %v", o.timeout)
 	}
 	if o.level, err = parseLevel(o.logLevel); err != nil {
-		return nil, usagef("call", "--log-level: %v", err)
+		return usagef(cmd, "--log-level: %v", err)
 	}
 	for _, p := range o.paths {
 		host, guest, err := parseMount(p)
 		if err != nil {
-			return nil, usagef("call", "--allow-path: %v", err)
+			return usagef(cmd, "--allow-path: %v", err)
 		}
 		o.mounts[host] = guest
 	}
-	return o, nil
+	return nil
+}
+
+// parseCall parses and checks the command line of tendril call.
+func parseCall(args []string) (*callOptions, error) {
+	o := newCallOptions()
+	fs := newFlagSet("call")
+	o.pluginFlags(fs)
+	fs.Var(intValue{v: &o.loop, min: 1, max: math.MaxInt}, "loop", "")
+	if err := o.parsePlugin("call", fs, args); err != nil {
+		return nil, err
+	}
+	if o.set["input"] && o.stdin {
+		return nil, usagef("call", "--input and --stdin exclude each other")
+	}
+	return &o, nil
 }
 
 // callCmd runs tendril call.
