@@ -86,18 +86,26 @@ type PoolStats struct {
 // CompiledPlugin (or Runtime) closes it, interrupting calls in flight;
 // Pool.Close lets them finish.
 type Pool struct {
-	plugin *CompiledPlugin
-	opts   PoolOptions
-	child  *poolChild // what the plug-in closes
+	// Read on every call, written rarely: kept off the cache lines that
+	// the locked path writes (the padding after them).
+	slots    []poolSlot // one per P (at most MaxInstances): the fast path
+	hints    sync.Pool  // of *slotHint: which slot is this P's
+	hintArr  []slotHint // what hints.New hands out, round-robin
+	nextHint atomic.Uint32
+	nwait    atomic.Int32 // len(waiters), and +1 while an acquire looks for an instance under mu
+	closed   atomic.Bool  // Close began: no new calls (stored under mu)
+	fast     bool         // releases may park instances in slots (MaxIdleTime 0)
+	plugin   *CompiledPlugin
+	opts     PoolOptions
+	child    *poolChild // what the plug-in closes
+	_        [64]byte   // the fields below are written by the locked path
 
 	mu       sync.Mutex
 	idle     []*pooled // most recently used last; idle[0] has waited longest
 	all      map[*pooled]struct{}
-	open     int // instances alive or being created: at most opts.MaxInstances
-	inUse    int
+	open     int       // instances alive or being created: at most opts.MaxInstances
 	waiters  []*waiter // first come, first served
-	active   int       // calls between acquire and release (waiting included)
-	closed   bool      // Close began: no new calls
+	pending  int       // calls waiting for an instance or creating one
 	killed   bool      // Close's context ended, or the plug-in closed: interrupt
 	drained  chan struct{}
 	dclosed  bool // drained is closed
@@ -114,12 +122,28 @@ type Pool struct {
 }
 
 // pooled is one instance of a pool and its bookkeeping (guarded by Pool.mu
-// while idle; owned by the borrower while lent).
+// while idle on the stack; owned by whoever took it out of a slot while
+// parked; owned by the borrower while lent).
 type pooled struct {
 	in        *Instance
 	calls     int
+	slot      int // the borrower's slot, where its release parks it
 	idleSince time.Time
 }
+
+// poolSlot is one P's parking place for an idle instance, alone on its
+// cache line so that cores do not share it.
+type poolSlot struct {
+	idle  atomic.Pointer[pooled]
+	calls atomic.Uint64 // calls released into this slot (PoolStats.Calls)
+	_     [64 - 16]byte
+}
+
+// slotHint says which slot a P uses. Pool.hints is a sync.Pool, which
+// keeps one item per P: Get returns the hint that was last Put on this P,
+// so a P keeps its slot, and a new hint (after a collection emptied the
+// sync.Pool) takes the next slot round-robin.
+type slotHint struct{ idx int }
 
 // waiter is a call waiting for an instance. Exactly one grant is sent to
 // a waiter taken from the queue; ch has room for it, so sending never
@@ -171,12 +195,25 @@ func (p *CompiledPlugin) NewPool(ctx context.Context, opts PoolOptions) (*Pool, 
 	if opts.MaxInstances == 0 {
 		opts.MaxInstances = max(goruntime.GOMAXPROCS(0), opts.MinIdle)
 	}
+	// One slot per P, but no more than instances: a pool of one instance
+	// on many cores is better served by one slot they all try than by an
+	// instance that moves between slots through the locked path.
+	nslots := max(1, min(goruntime.GOMAXPROCS(0), opts.MaxInstances))
 	pool := &Pool{
+		slots:   make([]poolSlot, nslots),
+		hintArr: make([]slotHint, nslots),
+		fast:    opts.MaxIdleTime == 0,
 		plugin:  p,
 		opts:    opts,
 		idle:    make([]*pooled, 0, opts.MaxInstances),
 		all:     make(map[*pooled]struct{}, opts.MaxInstances),
 		drained: make(chan struct{}),
+	}
+	for i := range pool.hintArr {
+		pool.hintArr[i].idx = i
+	}
+	pool.hints.New = func() any {
+		return &pool.hintArr[(pool.nextHint.Add(1)-1)%uint32(nslots)]
 	}
 	pool.stats.MaxInstances = opts.MaxInstances
 	pool.child = &poolChild{pool}
@@ -300,46 +337,146 @@ func (in *Instance) poolState(vars VarsPolicy) instState {
 	return stateOK
 }
 
-// Stats returns the pool's counters.
+// Stats returns the pool's counters. While calls run, instances move
+// between slots without the pool's lock, so InUse and Idle are a close
+// estimate; they are exact when the pool is quiet.
 func (p *Pool) Stats() PoolStats {
 	p.mu.Lock()
 	st := p.stats
-	st.Instances, st.InUse, st.Idle = len(p.all), p.inUse, len(p.idle)
+	parked := 0
+	for i := range p.slots {
+		sl := &p.slots[i]
+		if sl.idle.Load() != nil {
+			parked++
+		}
+		st.Calls += sl.calls.Load()
+	}
+	st.Instances = len(p.all)
+	// A count taken while an instance moves from slot to slot can see it
+	// twice.
+	st.Idle = min(len(p.idle)+parked, st.Instances)
+	st.InUse = st.Instances - st.Idle
 	p.mu.Unlock()
 	st.WaitDuration = time.Duration(p.waitTime.Load())
 	return st
 }
 
-// acquire lends an instance: an idle one (the most recently used), a new
-// one while under MaxInstances, or the next one released, in the order the
-// callers came.
+// The fast path (issue 9).
+//
+// Most calls find an idle instance and nobody waiting. For them acquire
+// takes the instance parked in this P's slot (one Swap) and release parks
+// it there again (one CompareAndSwap): no lock, and no cache line that all
+// cores write, so that calls on two cores do not pass a line between them
+// on every call; and an instance tends to stay on the core that last used
+// it. Everything else (an empty slot, a caller in line, Close, an instance
+// to close or recycle, MaxIdleTime) takes the locked path, which finds
+// the instances parked in any slot too.
+//
+// An instance alive is, at any moment, on the idle stack (under mu),
+// parked in a slot, or held by one goroutine: its borrower, or whoever
+// took it out of a slot (an acquire, a release taking it back, Close)
+// until it puts it somewhere. A parked instance belongs to whoever swaps
+// it out of its slot.
+//
+// No caller waits while an instance is parked. The locked acquire adds 1
+// to nwait (A), under mu; then it swaps every slot empty (B), and it joins
+// the line only if B found nothing (and nothing else served it); nwait
+// counts it until it is served or gives up. A release parks its instance
+// (C), then loads nwait (D); if that is not 0, it swaps its slot empty and
+// hands whatever that gave to the locked path, which serves the first in
+// line. sync/atomic operations are sequentially consistent (the Go memory
+// model), so take the moment A in their single order. An instance on the
+// stack then is seen under mu. An instance held then is parked, if ever,
+// by a release whose D comes after A: that release sees the caller and
+// takes the instance back, unless another goroutine took it out of the
+// slot first, and that one holds it now. An instance parked then is still
+// in its slot when B looks there, unless a Swap took it out after A, and
+// then that Swap's goroutine holds it, as before. So after B, while anyone
+// is in line, no instance stays parked: each is held by a goroutine that
+// will hand it to the locked path, and the line is served first come,
+// first served, as without slots. A release checks nwait after parking
+// only, never before: the check that closes the race is then the one that
+// every release with callers in line goes through, and the tests see it.
+// (An acquire of the fast path loads nwait before its Swap, to keep out of
+// the line's way; the argument does not need it.)
+//
+// Close is the same argument with closed for nwait: Close stores closed
+// (A) under mu and then swaps every slot empty (B), handing what it finds
+// to the callers in line first (they came before Close, and the release
+// of an instance parked while they wait is about to hand it on) and
+// closing the rest; a release that parks (C) loads closed (D) and takes
+// its instance back when set. An acquire
+// that took an instance out of a slot loads closed after its Swap: if set,
+// it hands the instance to the locked path (which closes it) and fails
+// with ErrClosed; if not, its call began before Close, which waits for it:
+// Close waits until no instance is alive and no call waits for one or
+// creates one, since once closed is set every instance reaches the locked
+// path or Close's own sweep, and is closed there.
+//
+// Counters: a call released into a slot is counted on that slot's own
+// cache line (poolSlot.calls), and Stats sums them; Stats counts the
+// parked instances idle by looking at the slots.
+
+// acquire lends an instance: the one parked in this P's slot, else (on the
+// locked path) one parked in another slot, an idle one from the stack (the
+// most recently used), a new one while under MaxInstances, or the next one
+// released, in the order the callers came.
 func (p *Pool) acquire(ctx context.Context) (*pooled, error) {
+	h := p.hints.Get().(*slotHint)
+	i := h.idx
+	p.hints.Put(h)
+	if p.fast && p.nwait.Load() == 0 {
+		if s := p.slots[i].idle.Swap(nil); s != nil {
+			if p.closed.Load() { // parked before Close swept the slots
+				p.put(s, stateOK, false)
+				return nil, ErrClosed
+			}
+			s.slot = i
+			return s, nil
+		}
+	}
+	s, err := p.acquireLocked(ctx)
+	if s != nil {
+		s.slot = i
+	}
+	return s, err
+}
+
+// acquireLocked is acquire's locked path.
+func (p *Pool) acquireLocked(ctx context.Context) (*pooled, error) {
 	p.mu.Lock()
-	if p.closed {
+	if p.closed.Load() {
 		p.mu.Unlock()
 		return nil, ErrClosed
 	}
-	if n := len(p.idle); n > 0 {
-		s := p.idle[n-1]
+	// Announce the caller before the slots are searched (see The fast
+	// path). Parked instances were used last: they go before the stack.
+	p.nwait.Add(1)
+	s := p.steal()
+	if n := len(p.idle); s == nil && n > 0 { // nobody is in line then
+		s = p.idle[n-1]
 		p.idle[n-1] = nil
 		p.idle = p.idle[:n-1]
-		p.inUse++
-		p.active++
+	}
+	if s != nil {
+		p.nwait.Add(-1)
 		p.mu.Unlock()
 		return s, nil
 	}
 	if err := ctx.Err(); err != nil {
+		p.nwait.Add(-1)
 		p.mu.Unlock()
 		return nil, fmt.Errorf("waiting for an instance: %w", err)
 	}
-	p.active++
+	p.pending++
 	if p.open < p.opts.MaxInstances {
+		p.nwait.Add(-1)
 		p.open++
 		p.mu.Unlock()
 		return p.create(ctx)
 	}
 	w := p.waiterPool.Get().(*waiter)
-	p.waiters = append(p.waiters, w)
+	p.waiters = append(p.waiters, w) // counted in nwait since above
 	p.stats.WaitCount++
 	p.mu.Unlock()
 
@@ -366,13 +503,34 @@ func (p *Pool) acquire(ctx context.Context) (*pooled, error) {
 	return nil, ErrClosed
 }
 
+// steal takes the instances parked in the slots: the first for the
+// caller, unless callers are in line, who are served first (a parked
+// instance with callers in line is one whose release is about to take it
+// back). p.mu is held, and nwait counts the caller.
+func (p *Pool) steal() *pooled {
+	if !p.fast {
+		return nil
+	}
+	for i := range p.slots {
+		s := p.slots[i].idle.Swap(nil)
+		switch {
+		case s == nil:
+		case len(p.waiters) == 0:
+			return s
+		default:
+			p.handOff(s)
+		}
+	}
+	return nil
+}
+
 // giveUp takes a waiter whose context ended out of the line; an instance
 // (or the right to create one) granted meanwhile is handed on.
 func (p *Pool) giveUp(ctx context.Context, w *waiter, start time.Time) error {
 	err := fmt.Errorf("waiting for an instance: %w", ctx.Err())
 	p.mu.Lock()
 	if p.dequeue(w) {
-		p.active--
+		p.pending--
 		p.checkDrained()
 		p.mu.Unlock()
 		p.waitTime.Add(int64(time.Since(start)))
@@ -389,7 +547,7 @@ func (p *Pool) giveUp(ctx context.Context, w *waiter, start time.Time) error {
 	case g.create:
 		p.mu.Lock()
 		p.open--
-		p.active--
+		p.pending--
 		p.grantSlot()
 		p.checkDrained()
 		p.mu.Unlock()
@@ -402,7 +560,7 @@ func (p *Pool) giveUp(ctx context.Context, w *waiter, start time.Time) error {
 // done ends a call that got no instance.
 func (p *Pool) done() {
 	p.mu.Lock()
-	p.active--
+	p.pending--
 	p.checkDrained()
 	p.mu.Unlock()
 }
@@ -411,9 +569,9 @@ func (p *Pool) done() {
 func (p *Pool) create(ctx context.Context) (*pooled, error) {
 	in, err := p.plugin.Instantiate(ctx)
 	p.mu.Lock()
+	p.pending--
 	if err != nil {
 		p.open--
-		p.active--
 		p.grantSlot() // the next in line tries in our place
 		p.checkDrained()
 		p.mu.Unlock()
@@ -423,7 +581,6 @@ func (p *Pool) create(ctx context.Context) (*pooled, error) {
 	if p.killed {
 		p.stats.Closed++
 		p.open--
-		p.active--
 		p.checkDrained()
 		p.mu.Unlock()
 		_ = in.Close(context.WithoutCancel(ctx))
@@ -431,25 +588,37 @@ func (p *Pool) create(ctx context.Context) (*pooled, error) {
 	}
 	s := &pooled{in: in}
 	p.all[s] = struct{}{}
-	p.inUse++
 	p.mu.Unlock()
 	return s, nil
 }
 
-// release takes back an instance lent by acquire: it goes to the first
-// caller in line, else to the idle stack, unless it must be closed.
-func (p *Pool) release(s *pooled, st instState) { p.put(s, st, true) }
-
-// put is release; used counts the borrow as a call (an instance granted to
-// a caller that gave up was not used).
-func (p *Pool) put(s *pooled, st instState, used bool) {
-	if used {
-		s.calls++
+// release takes back an instance lent by acquire: it parks in the
+// borrower's slot when it can (see The fast path); else it goes to the
+// first caller in line, else to the idle stack, unless it must be closed.
+func (p *Pool) release(s *pooled, st instState) {
+	s.calls++
+	if st == stateOK && p.fast && (p.opts.MaxCallsPerInstance == 0 || s.calls < p.opts.MaxCallsPerInstance) {
+		sl := &p.slots[s.slot]
+		if sl.idle.CompareAndSwap(nil, s) {
+			sl.calls.Add(1)
+			// Checked after parking, not before: see The fast path.
+			if p.nwait.Load() != 0 || p.closed.Load() {
+				if s := sl.idle.Swap(nil); s != nil {
+					p.put(s, stateOK, false)
+				}
+			}
+			return
+		}
 	}
+	p.put(s, st, true)
+}
+
+// put is release's locked path; used counts the borrow as a call (an
+// instance granted to a caller that gave up, or taken back from a slot,
+// was not used or was counted already).
+func (p *Pool) put(s *pooled, st instState, used bool) {
 	drop := st != stateOK || (p.opts.MaxCallsPerInstance > 0 && s.calls >= p.opts.MaxCallsPerInstance)
 	p.mu.Lock()
-	p.inUse--
-	p.active--
 	if used {
 		p.stats.Calls++
 	}
@@ -464,16 +633,13 @@ func (p *Pool) put(s *pooled, st instState, used bool) {
 			p.stats.Recycled++
 		}
 		p.forget(s)
-		if !p.grantSlot() && !p.closed && p.open < p.opts.MinIdle {
+		if !p.grantSlot() && !p.closed.Load() && p.open < p.opts.MinIdle {
 			p.topUp()
 		}
 	case len(p.waiters) > 0:
-		w := p.waiters[0]
-		p.waiters = p.waiters[:copy(p.waiters, p.waiters[1:])]
-		p.inUse++ // the waiter's call is counted in active since its acquire
-		w.ch <- grant{s: s}
+		p.handOff(s)
 		s = nil
-	case p.closed:
+	case p.closed.Load():
 		p.stats.Closed++
 		p.forget(s)
 	default:
@@ -500,16 +666,28 @@ func (p *Pool) forget(s *pooled) {
 	p.open--
 }
 
+// popWaiter takes the first caller out of the line; p.mu is held.
+func (p *Pool) popWaiter() *waiter {
+	w := p.waiters[0]
+	p.waiters = p.waiters[:copy(p.waiters, p.waiters[1:])]
+	p.nwait.Add(-1)
+	return w
+}
+
+// handOff lends s to the first caller in line; p.mu is held.
+func (p *Pool) handOff(s *pooled) {
+	p.pending--
+	p.popWaiter().ch <- grant{s: s}
+}
+
 // grantSlot gives a free slot of MaxInstances to the first caller in line,
 // to create an instance in; p.mu is held.
 func (p *Pool) grantSlot() bool {
 	if len(p.waiters) == 0 || p.open >= p.opts.MaxInstances {
 		return false
 	}
-	w := p.waiters[0]
-	p.waiters = p.waiters[:copy(p.waiters, p.waiters[1:])]
 	p.open++
-	w.ch <- grant{create: true}
+	p.popWaiter().ch <- grant{create: true}
 	return true
 }
 
@@ -518,6 +696,7 @@ func (p *Pool) dequeue(w *waiter) bool {
 	for i, x := range p.waiters {
 		if x == w {
 			p.waiters = append(p.waiters[:i], p.waiters[i+1:]...)
+			p.nwait.Add(-1)
 			return true
 		}
 	}
@@ -544,12 +723,9 @@ func (p *Pool) topUp() {
 		switch {
 		case len(p.waiters) > 0:
 			p.all[s] = struct{}{}
-			w := p.waiters[0]
-			p.waiters = p.waiters[:copy(p.waiters, p.waiters[1:])]
-			p.inUse++
-			w.ch <- grant{s: s}
+			p.handOff(s)
 			in = nil
-		case p.closed:
+		case p.closed.Load():
 			p.stats.Closed++
 			p.open--
 		default:
@@ -567,7 +743,7 @@ func (p *Pool) topUp() {
 
 // armTimer schedules closing idle instances past MaxIdleTime; p.mu is held.
 func (p *Pool) armTimer(now time.Time) {
-	if p.opts.MaxIdleTime <= 0 || p.armed || p.closed || len(p.idle) <= p.opts.MinIdle {
+	if p.opts.MaxIdleTime <= 0 || p.armed || p.closed.Load() || len(p.idle) <= p.opts.MinIdle {
 		return
 	}
 	d := p.idle[0].idleSince.Add(p.opts.MaxIdleTime).Sub(now)
@@ -580,13 +756,14 @@ func (p *Pool) armTimer(now time.Time) {
 }
 
 // expire closes the instances idle longer than MaxIdleTime, oldest first,
-// keeping MinIdle.
+// keeping MinIdle. (With MaxIdleTime no instance is parked in a slot: all
+// idle ones are on the stack.)
 func (p *Pool) expire() {
 	now := time.Now()
 	var old []*pooled
 	p.mu.Lock()
 	p.armed = false
-	if p.closed {
+	if p.closed.Load() {
 		p.mu.Unlock()
 		return
 	}
@@ -609,9 +786,10 @@ func (p *Pool) expire() {
 	}
 }
 
-// checkDrained signals Close when no call is left; p.mu is held.
+// checkDrained signals Close when no call is left: none waits or creates,
+// and every instance was closed (a call in flight holds one); p.mu is held.
 func (p *Pool) checkDrained() {
-	if p.closed && p.active == 0 && !p.dclosed {
+	if p.closed.Load() && p.pending == 0 && len(p.all) == 0 && !p.dclosed {
 		p.dclosed = true
 		close(p.drained)
 	}
@@ -630,9 +808,18 @@ func (p *Pool) shutdown(ctx context.Context, now bool) error {
 	var err error
 	p.closeOnce.Do(func() {
 		p.mu.Lock()
-		p.closed = true
+		p.closed.Store(true)
 		idle := p.idle
 		p.idle = nil
+		for i := range p.slots { // after closed is set (see The fast path)
+			switch s := p.slots[i].idle.Swap(nil); {
+			case s == nil:
+			case len(p.waiters) > 0: // its release was about to hand it on
+				p.handOff(s)
+			default:
+				idle = append(idle, s)
+			}
+		}
 		for _, s := range idle {
 			p.forget(s)
 		}
@@ -684,6 +871,7 @@ func (p *Pool) kill() {
 	for _, w := range p.waiters {
 		w.ch <- grant{}
 	}
+	p.nwait.Add(-int32(len(p.waiters)))
 	p.waiters = nil
 	busy := make([]*Instance, 0, len(p.all))
 	for s := range p.all {
