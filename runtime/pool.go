@@ -132,7 +132,10 @@ type pooled struct {
 }
 
 // poolSlot is one P's parking place for an idle instance, alone on its
-// cache line so that cores do not share it.
+// cache line so that cores do not share it. The array starts on a line
+// boundary up to 8 slots; past 512 bytes Go puts an 8-byte header before
+// it, which shifts every slot by 8 bytes, and each slot's two words still
+// sit alone on their line (they take 16 of its 64 bytes).
 type poolSlot struct {
 	idle  atomic.Pointer[pooled]
 	calls atomic.Uint64 // calls released into this slot (PoolStats.Calls)
