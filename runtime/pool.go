@@ -425,10 +425,13 @@ func (p *Pool) Stats() PoolStats {
 // most recently used), a new one while under MaxInstances, or the next one
 // released, in the order the callers came.
 func (p *Pool) acquire(ctx context.Context) (*pooled, error) {
+	if !p.fast { // nothing parks (MaxIdleTime): no slot to find
+		return p.acquireLocked(ctx)
+	}
 	h := p.hints.Get().(*slotHint)
 	i := h.idx
 	p.hints.Put(h)
-	if p.fast && p.nwait.Load() == 0 {
+	if p.nwait.Load() == 0 {
 		if s := p.slots[i].idle.Swap(nil); s != nil {
 			if p.closed.Load() { // parked before Close swept the slots
 				p.put(s, stateOK, false)
