@@ -20,7 +20,14 @@ type moduleInfo struct {
 	importsEscape bool
 	funcs         []funcScan // by defined function
 	leaf          []bool     // by defined function
-	scratch       [][]byte   // types of the scratch globals, after the counter
+	// byCallers: the function is entered only by direct calls from the
+	// module's own code (not exported, not the start function, not
+	// reachable through a table or reference), so its callers charge its
+	// entry weight instead of its entry (see charges).
+	byCallers []bool // by defined function
+	start     uint32 // the start function, if hasStart
+	hasStart  bool
+	scratch   [][]byte // types of the scratch globals, after the counter
 }
 
 type funcType struct {
@@ -36,7 +43,8 @@ type funcScan struct {
 	legacyEH  bool // legacy exception handling (try, catch, delegate, rethrow)
 	needsTemp bool // has a bulk instruction: needs the length local
 	calls     []callSite
-	loops     []loopSpan // in order of their loop instruction
+	charges   []chargeSite // in order; set by analyze
+	loops     []loopSpan   // in order of their loop instruction
 	locals    []localGroup
 	points    []countPoint // in order
 }
@@ -67,6 +75,15 @@ type localGroup struct {
 type callSite struct {
 	pos    int
 	callee uint32 // defined-function index, or importCallee
+	region int    // straight-code region: no block boundary between two calls of one region
+}
+
+// chargeSite is where a function charges the module's counter, and
+// checks it, for the calls of a region to functions charged by their
+// callers: before the first of them, with the sum of their entry weights.
+type chargeSite struct {
+	pos int
+	w   uint32
 }
 
 // importCallee marks a call to an imported function.
@@ -99,10 +116,47 @@ func (m *moduleInfo) leafWeight(callee uint32) uint32 {
 // one call is bounded by its size, and its callers count that size.
 func (m *moduleInfo) analyze() {
 	m.leaf = make([]bool, len(m.funcs))
+	m.byCallers = make([]bool, len(m.funcs))
 	for i, f := range m.funcs {
 		idx := m.importFuncs + uint32(i)
-		m.leaf[i] = !f.hasLoop && !f.callsOwn && !m.exported[idx] && !m.addrTaken[idx] && f.size <= maxLeafSize
+		inner := !m.exported[idx] && !m.addrTaken[idx] && !(m.hasStart && m.start == idx)
+		m.leaf[i] = inner && !f.hasLoop && !f.callsOwn && f.size <= maxLeafSize
+		m.byCallers[i] = inner && !m.leaf[i]
 	}
+	for i := range m.funcs {
+		m.funcs[i].charges = m.chargeSites(i)
+	}
+}
+
+// chargeSites returns where function i charges for the functions it calls
+// that are charged by their callers: one charge per region that calls any,
+// before the first such call, of the sum of their entry weights. Every
+// call of such a function is thus preceded by a charge and a check that
+// covers it, with only straight code (and calls, charged themselves) in
+// between; a region's later calls may not run (a branch can leave it),
+// which only charges more than was run.
+//
+// Compared with a check at the callee's entry this saves the checks of
+// calls that share a region (a recursive function that calls itself twice
+// charges once) and keeps the check, and its call of the slow path, out of
+// paths that call nothing (a recursion's base case).
+func (m *moduleInfo) chargeSites(i int) []chargeSite {
+	var out []chargeSite
+	region := -1
+	for _, c := range m.funcs[i].calls {
+		if c.callee == importCallee || int(c.callee) >= len(m.byCallers) || !m.byCallers[c.callee] {
+			continue
+		}
+		w := m.entryWeight(int(c.callee))
+		if c.region == region {
+			last := &out[len(out)-1]
+			last.w = clampWeight(uint64(last.w) + uint64(w))
+			continue
+		}
+		region = c.region
+		out = append(out, chargeSite{pos: c.pos, w: w})
+	}
+	return out
 }
 
 // pointWeights returns the weight of each count point of function i: the
@@ -400,6 +454,7 @@ func (m *moduleInfo) scanBody(d decoder, taken map[uint32]bool) (funcScan, error
 		open    []int // index of each open loop; -1 for other blocks
 		loops   int   // open loops
 		landing bool  // a branch can land here
+		region  int   // see callSite
 	)
 	addPoint := func(pos int, header bool) {
 		if n := len(f.points); n > 0 && f.points[n-1].w == 0 {
@@ -416,6 +471,9 @@ func (m *moduleInfo) scanBody(d decoder, taken map[uint32]bool) (funcScan, error
 			}
 		}
 		landing = loops > 0 && (op == 0x0b || op == 0x05 || op == 0x07 || op == 0x19)
+		if isControl(op) {
+			region++
+		}
 		switch op {
 		case 0x10, 0x12: // call, return_call
 			d.pos++
@@ -425,9 +483,9 @@ func (m *moduleInfo) scanBody(d decoder, taken map[uint32]bool) (funcScan, error
 			}
 			if idx >= m.importFuncs {
 				f.callsOwn = true
-				f.calls = append(f.calls, callSite{pos: p, callee: idx - m.importFuncs})
+				f.calls = append(f.calls, callSite{pos: p, callee: idx - m.importFuncs, region: region})
 			} else {
-				f.calls = append(f.calls, callSite{pos: p, callee: importCallee})
+				f.calls = append(f.calls, callSite{pos: p, callee: importCallee, region: region})
 			}
 			continue
 		case 0xd2: // ref.func
@@ -498,6 +556,17 @@ func (m *moduleInfo) scanBody(d decoder, taken map[uint32]bool) (funcScan, error
 		}
 	}
 	return f, d.fail("function body does not end with end")
+}
+
+// isControl reports whether op begins or ends a block or an arm (block,
+// loop, if, else, try, catch, end, delegate, catch_all, try_table):
+// control can enter or leave there.
+func isControl(op byte) bool {
+	switch op {
+	case 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x0b, 0x18, 0x19, 0x1f:
+		return true
+	}
+	return false
 }
 
 // skipLocals skips the local declarations and returns how many locals

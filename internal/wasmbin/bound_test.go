@@ -162,3 +162,38 @@ func TestTableBudget(t *testing.T) {
 	require.Greater(t, grown, int64(8*budget/2), "the tables did not grow")
 	runtime.KeepAlive(mod)
 }
+
+// TestRecursionChargedByCallers: functions that only the module calls are
+// charged at their call sites, not at their entries; a deep or
+// exponential recursion through them is still bounded.
+func TestRecursionChargedByCallers(t *testing.T) {
+	bin := wat(t, "recursion", "--enable-tail-call")
+	secs, err := splitSections(bin)
+	require.NoError(t, err)
+	info, _, _, err := scanModule(bin, secs)
+	require.NoError(t, err)
+	const fib, ping, pong, down = 0, 2, 3, 5
+	for _, fn := range []int{fib, ping, pong, down} {
+		require.True(t, info.byCallers[fn], "function %d", fn)
+	}
+	require.False(t, info.byCallers[1], "an export is charged at its entry")
+	// fib: one charge for both calls; ping: one; pong: two; down: one,
+	// before its tail call.
+	require.Equal(t, []chargeSite{{pos: info.funcs[fib].calls[0].pos, w: 2 * info.entryWeight(fib)}}, info.funcs[fib].charges)
+	require.Len(t, info.funcs[ping].charges, 1)
+	require.Equal(t, 2*info.entryWeight(pong), info.funcs[ping].charges[0].w)
+	require.Len(t, info.funcs[pong].charges, 2)
+	require.Len(t, info.funcs[down].charges, 1)
+
+	ctx := context.Background()
+	cfg := wazero.NewRuntimeConfig().WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesTailCall)
+	r := wazero.NewRuntimeWithConfig(ctx, cfg)
+	defer r.Close(ctx)
+	mod := instantiate(t, r, instrument(t, bin, "--enable-tail-call"), "recursion")
+	require.Equal(t, uint64(6765), call(t, mod, "fib", 20)[0])
+	require.Equal(t, uint64(1<<10), call(t, mod, "pingpong", 10)[0])
+	require.Equal(t, uint64(7), call(t, mod, "down", 1000)[0])
+	interrupt(t, mod, "fib", 90)
+	interrupt(t, mod, "pingpong", 60)
+	interrupt(t, mod, "down", 1<<62)
+}

@@ -270,6 +270,7 @@ func scanModule(bin []byte, secs []sectionSpan) (*scannedModule, uint32, bool, e
 			return nil, 0, false, err
 		}
 	}
+	m.start, m.hasStart = start, hasStart
 	for idx := range m.addrTaken {
 		if idx < m.importFuncs {
 			m.importsEscape = true

@@ -194,18 +194,19 @@ type label struct {
 
 // rewriter rewrites one function body.
 type rewriter struct {
-	g      *codegen
-	d      decoder
-	out    []byte
-	last   int // d.b[last:] is not yet copied
-	labels []label
-	fn     int // defined-function index
-	scan   *funcScan
-	pointW []uint32 // weight of each count point, in order
-	pointI int
-	loopI  int
-	c, n   uint32 // the added locals
-	acc    uint64 // weight of leaf calls since the last charge
+	g       *codegen
+	d       decoder
+	out     []byte
+	last    int // d.b[last:] is not yet copied
+	labels  []label
+	fn      int // defined-function index
+	scan    *funcScan
+	pointW  []uint32 // weight of each count point, in order
+	pointI  int
+	chargeI int // next of scan.charges
+	loopI   int
+	c, n    uint32 // the added locals
+	acc     uint64 // weight of leaf calls since the last charge
 }
 
 func (r *rewriter) flush(to int) {
@@ -285,7 +286,7 @@ func (g *codegen) appendBody(out []byte, d decoder, fn int) ([]byte, error) {
 	}
 	r.last = r.d.pos
 	switch {
-	case full && !info.leaf[fn]:
+	case full && !info.leaf[fn] && !info.byCallers[fn]:
 		r.out = g.appendCharge(r.out, info.entryWeight(fn), false)
 	case g.checks == ChecksInterruptOnly:
 		r.out = g.appendFlagCheck(r.out)
@@ -431,6 +432,11 @@ func (r *rewriter) run() error {
 			}
 			if g.checks == ChecksNone {
 				continue
+			}
+			if full && r.chargeI < len(r.scan.charges) && r.scan.charges[r.chargeI].pos == p {
+				r.flush(p)
+				r.out = g.appendCharge(r.out, r.scan.charges[r.chargeI].w, false)
+				r.chargeI++
 			}
 			if idx < info.importFuncs {
 				r.afterCall(p, idx, op == 0x12, 0x10, nil)

@@ -1,0 +1,42 @@
+;; Recursion through functions that only the module calls, so that their
+;; callers charge their entries (see chargeSites): the charge must still
+;; come before every call, or a deep or exponential recursion would run
+;; unchecked.
+(module
+  ;; fib calls itself twice in one region: one charge covers both calls;
+  ;; the base case charges nothing.
+  (func $fib (param $n i64) (result i64)
+    (if (result i64) (i64.lt_u (local.get $n) (i64.const 2))
+      (then (local.get $n))
+      (else (i64.add (call $fib (i64.sub (local.get $n) (i64.const 1)))
+                     (call $fib (i64.sub (local.get $n) (i64.const 2)))))))
+  (func (export "fib") (param i64) (result i64) (call $fib (local.get 0)))
+
+  ;; $ping and $pong call each other: 2^n calls in all. $ping's two calls
+  ;; share a region (one charge, though the br_if may skip the second);
+  ;; $pong's are in two regions (two charges).
+  (func $ping (param $n i32) (result i32)
+    (if (result i32) (i32.eqz (local.get $n))
+      (then (i32.const 1))
+      (else
+        (block $b (result i32)
+          (call $pong (i32.sub (local.get $n) (i32.const 1)))
+          (br_if $b (i32.eqz (local.get $n)))
+          (call $pong (i32.sub (local.get $n) (i32.const 1)))
+          (i32.add)))))
+  (func $pong (param $n i32) (result i32)
+    (if (result i32) (i32.eqz (local.get $n))
+      (then (i32.const 1))
+      (else
+        (i32.add
+          (call $ping (i32.sub (local.get $n) (i32.const 1)))
+          (block (result i32)
+            (call $ping (i32.sub (local.get $n) (i32.const 1))))))))
+  (func (export "pingpong") (param i32) (result i32) (call $ping (local.get 0)))
+
+  ;; A tail call charges before it too.
+  (func $down (param $n i64) (result i64)
+    (if (result i64) (i64.eqz (local.get $n))
+      (then (i64.const 7))
+      (else (return_call $down (i64.sub (local.get $n) (i64.const 1))))))
+  (func (export "down") (param i64) (result i64) (call $down (local.get 0))))
