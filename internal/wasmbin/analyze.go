@@ -27,20 +27,38 @@ type moduleInfo struct {
 	byCallers []bool // by defined function
 	start     uint32 // the start function, if hasStart
 	hasStart  bool
+	tags      bool     // the module defines or imports exception tags
 	scratch   [][]byte // types of the scratch globals, after the counter
 }
 
 type funcType struct {
 	params, results uint32
 	paramTypes      [][]byte // encodings
+	result          []byte   // encoding of the result, if there is one
+}
+
+// block returns the block type of a block with the function type's
+// results; only for at most one result.
+func (t funcType) block() []byte {
+	if t.results == 0 {
+		return []byte{blockEmpty}
+	}
+	return t.result
 }
 
 // funcScan is what a first pass over one function body finds.
 type funcScan struct {
-	size      int // bytes of the body (locals and code)
-	hasLoop   bool
-	callsOwn  bool // calls a defined function directly, or anything indirectly
-	legacyEH  bool // legacy exception handling (try, catch, delegate, rethrow)
+	size     int // bytes of the body (locals and code)
+	hasLoop  bool
+	callsOwn bool // calls a defined function directly, or anything indirectly
+	legacyEH bool // legacy exception handling (try, catch, delegate, rethrow)
+	throws   bool // throw, throw_ref or try_table
+	// flush: the function loops, and charges what its loops counted when
+	// it returns (a count above its entry charge), so that they may count
+	// up to flushBudget: it returns one value at most (its body can be
+	// wrapped in a block of its type) and the module handles no
+	// exceptions (an exception unwinds a function without its return).
+	flush     bool
 	needsTemp bool // has a bulk instruction: needs the length local
 	calls     []callSite
 	charges   []chargeSite // in order; set by analyze
@@ -123,8 +141,15 @@ func (m *moduleInfo) analyze() {
 		m.leaf[i] = inner && !f.hasLoop && !f.callsOwn && f.size <= maxLeafSize
 		m.byCallers[i] = inner && !m.leaf[i]
 	}
+	exceptions := m.tags
+	for _, f := range m.funcs {
+		exceptions = exceptions || f.legacyEH || f.throws
+	}
 	for i := range m.funcs {
-		m.funcs[i].charges = m.chargeSites(i)
+		f := &m.funcs[i]
+		f.charges = m.chargeSites(i)
+		f.flush = f.hasLoop && !exceptions && i < len(m.funcTypes) &&
+			int(m.funcTypes[i]) < len(m.types) && m.types[m.funcTypes[i]].results <= 1
 	}
 }
 
@@ -188,7 +213,7 @@ func (m *moduleInfo) pointWeights(i int) []uint32 {
 func (m *moduleInfo) entryWeight(i int) uint32 {
 	w := uint64(m.funcs[i].size)
 	if m.funcs[i].hasLoop {
-		w = max(w, localBudget/loopFuncShare)
+		w = max(w, loopEntryShare)
 	}
 	return clampWeight(w)
 }
@@ -261,6 +286,9 @@ func readTypes(d decoder) ([]funcType, error) {
 				}
 				if k == 0 && j < 1<<16 {
 					t.paramTypes = append(t.paramTypes, d.b[from:d.pos])
+				}
+				if k == 1 && j == 0 {
+					t.result = d.b[from:d.pos]
 				}
 			}
 			*p = c
@@ -512,6 +540,8 @@ func (m *moduleInfo) scanBody(d decoder, taken map[uint32]bool) (funcScan, error
 			f.callsOwn = true
 		case 0x06, 0x07, 0x09, 0x18, 0x19: // legacy exception handling
 			f.legacyEH = true
+		case 0x08, 0x0a, 0x1f: // throw, throw_ref, try_table
+			f.throws = true
 		case 0xfc:
 			if sub, ok := fcSub(d.b[p+1:]); ok && isBulk(sub) {
 				f.needsTemp = true

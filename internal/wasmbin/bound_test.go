@@ -197,3 +197,36 @@ func TestRecursionChargedByCallers(t *testing.T) {
 	interrupt(t, mod, "pingpong", 60)
 	interrupt(t, mod, "down", 1<<62)
 }
+
+// TestLoopFlush: a function that loops charges what its loops counted when
+// it returns, so calling it over and over visits Go as often as the work
+// it does asks, not once per loopEntryShare-sized entry charge.
+func TestLoopFlush(t *testing.T) {
+	bin := instrument(t, wat(t, "flush"))
+	ctx := context.Background()
+	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter())
+	defer r.Close(ctx)
+	// The slow path, the last function, is called when a visit is due.
+	const slow = 2
+	var visits int
+	ctx = experimental.WithFunctionListenerFactory(ctx, experimental.FunctionListenerFactoryFunc(
+		func(def api.FunctionDefinition) experimental.FunctionListener {
+			if def.Index() != slow {
+				return nil
+			}
+			return experimental.FunctionListenerFunc(func(context.Context, api.Module, api.FunctionDefinition, []uint64, experimental.StackIterator) {
+				visits++
+			})
+		}))
+	cm, err := r.CompileModule(ctx, bin)
+	require.NoError(t, err)
+	mod, err := r.InstantiateModule(ctx, cm, wazero.NewModuleConfig())
+	require.NoError(t, err)
+	// 1000 calls of 2000 iterations: each call counts several bytes per
+	// iteration, well under flushBudget and far over loopEntryShare.
+	const calls, n = 1000, 2000
+	_, err = mod.ExportedFunction("outer").Call(ctx, calls, n)
+	require.NoError(t, err)
+	minWork := calls * n * 4 // bytes per iteration, at least
+	require.GreaterOrEqual(t, visits, minWork/globalBudget, "visits to the slow path for %d units of work", minWork)
+}

@@ -255,6 +255,8 @@ func scanModule(bin []byte, secs []sectionSpan) (*scannedModule, uint32, bool, e
 			err = readGlobalRefs(d, m.addrTaken)
 		case secExport:
 			m.exported = readExportedFuncs(d)
+		case secTag:
+			m.tags = true
 		case secStart:
 			start, err = d.u32()
 			if err == nil && !d.done() {
@@ -271,6 +273,7 @@ func scanModule(bin []byte, secs []sectionSpan) (*scannedModule, uint32, bool, e
 		}
 	}
 	m.start, m.hasStart = start, hasStart
+	m.tags = m.tags || countImports(m.imports, KindTag) > 0
 	for idx := range m.addrTaken {
 		if idx < m.importFuncs {
 			m.importsEscape = true

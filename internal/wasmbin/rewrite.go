@@ -9,12 +9,19 @@ const (
 	globalBudget = 1 << 21
 	// localBudget is the work a function's loops do between two charges
 	// of the module's counter (and flag checks): the loops count in a
-	// local, which costs next to nothing.
+	// local, which costs next to nothing. Leaving the loop for the slow
+	// path costs a few mispredicted branches, so the budget is as large as
+	// the function allows: flushBudget when the function charges what its
+	// loops counted when it returns (see funcScan.flush), localBudget when
+	// it cannot.
 	localBudget = 1 << 12
-	// loopFuncShare: calling a function that loops charges at least
-	// localBudget/loopFuncShare, so at most loopFuncShare*globalBudget/
-	// localBudget... calls' worth of uncharged loop work pass between visits.
-	loopFuncShare = 8
+	flushBudget = 1 << 15
+	// loopEntryShare: calling a function that loops charges at least this
+	// much, for the work its loops may count without charging it: up to
+	// localBudget, or, in a function that flushes, up to loopEntryShare
+	// (it flushes a count above that). So at most localBudget/
+	// loopEntryShare times (or twice) what was charged runs between visits.
+	loopEntryShare = localBudget / 8
 	// maxWeight caps every static weight (so counters never overflow).
 	maxWeight = globalBudget
 	// maxLeafSize: bigger loop-free functions get their own entry check.
@@ -129,19 +136,36 @@ func (g *codegen) appendBulkCharge(out []byte, n uint32) []byte {
 }
 
 // appendLoopCount counts the iteration's weight w in local c and leaves on
-// the stack whether the local budget is used up:
+// the stack whether the function's local budget is used up:
 //
-//	local.get c; i32.const w; i32.add; local.tee c; i32.const localBudget; i32.ge_u
+//	local.get c; i32.const w; i32.add; local.tee c; i32.const budget; i32.ge_u
 //
 // A weight is at most localBudget/2 (see pointWeights), so the iteration
 // after the slow path, which resets c, always runs.
-func appendLoopCountCheck(out []byte, c, w uint32) []byte {
+func appendLoopCountCheck(out []byte, c, w, budget uint32) []byte {
 	out = appendU32(append(out, 0x20), c)
 	out = appendS32(append(out, 0x41), int32(w))
 	out = append(out, 0x6a)
 	out = appendU32(append(out, 0x22), c)
-	out = appendS32(append(out, 0x41), localBudget)
+	out = appendS32(append(out, 0x41), int32(budget))
 	return append(out, 0x4f)
+}
+
+// appendFlush charges the module's counter with what the function's loops
+// counted since their last slow path, when that is more than its entry
+// charge paid for (loopEntryShare); the next check sees it:
+//
+//	local.get c; i32.const loopEntryShare; i32.gt_u
+//	if; global.get B; local.get c; i32.add; global.set B; end
+func (g *codegen) appendFlush(out []byte, c uint32) []byte {
+	out = appendU32(append(out, 0x20), c)
+	out = appendS32(append(out, 0x41), loopEntryShare)
+	out = append(out, 0x4b, 0x04, blockEmpty) // i32.gt_u; if
+	out = appendU32(append(out, 0x23), g.counter)
+	out = appendU32(append(out, 0x20), c)
+	out = append(out, 0x6a)
+	out = appendU32(append(out, 0x24), g.counter)
+	return append(out, 0x0b)
 }
 
 // appendLoopCount counts a segment's weight: local.get c; i32.const w; i32.add; local.set c.
@@ -158,6 +182,45 @@ func (g *codegen) appendSlowLocal(out []byte, c uint32) []byte {
 	out = appendU32(append(out, 0x10), g.slow)
 	out = append(out, 0x41, 0x00)
 	return appendU32(append(out, 0x21), c)
+}
+
+// appendLoopSlow is the slow path of a loop in the exit-loop shape: it
+// charges the local count to the module's counter and resets it, and only
+// when a visit is due or the flag is set calls $slow (which traps on the
+// flag and visits Go), with the locals in save parked in scratch globals
+// around that call:
+//
+//	global.get B; local.get c; i32.add; global.set B
+//	i32.const 0; local.set c
+//	global.get B; i32.const globalBudget; i32.ge_u; global.get F; i32.or
+//	if
+//	  (local.get l; global.set S)...
+//	  i32.const 0; call $slow
+//	  (global.get S; local.set l)...
+//	end
+//
+// Most slow paths thus run a few instructions and no call.
+func (g *codegen) appendLoopSlow(out []byte, c uint32, save []savedLocal) []byte {
+	out = appendU32(append(out, 0x23), g.counter)
+	out = appendU32(append(out, 0x20), c)
+	out = append(out, 0x6a)
+	out = appendU32(append(out, 0x24), g.counter)
+	out = appendU32(append(out, 0x41, 0x00, 0x21), c)
+	out = appendU32(append(out, 0x23), g.counter)
+	out = appendS32(append(out, 0x41), globalBudget)
+	out = append(out, 0x4f)
+	out = appendU32(append(out, 0x23), g.flag)
+	out = append(out, 0x72, 0x04, blockEmpty)
+	for _, s := range save {
+		out = appendU32(append(out, 0x20), s.local)
+		out = appendU32(append(out, 0x24), g.flag+2+s.slot)
+	}
+	out = appendU32(append(out, 0x41, 0x00, 0x10), g.slow)
+	for _, s := range save {
+		out = appendU32(append(out, 0x23), g.flag+2+s.slot)
+		out = appendU32(append(out, 0x21), s.local)
+	}
+	return append(out, 0x0b)
 }
 
 // slowBody is the added function's body: (param $amount i32)
@@ -203,7 +266,8 @@ type rewriter struct {
 	scan    *funcScan
 	pointW  []uint32 // weight of each count point, in order
 	pointI  int
-	chargeI int // next of scan.charges
+	chargeI int    // next of scan.charges
+	budget  uint32 // of the loop counter: localBudget or flushBudget
 	loopI   int
 	c, n    uint32 // the added locals
 	acc     uint64 // weight of leaf calls since the last charge
@@ -294,6 +358,14 @@ func (g *codegen) appendBody(out []byte, d decoder, fn int) ([]byte, error) {
 	if full {
 		r.pointW = info.pointWeights(fn)
 	}
+	r.budget = localBudget
+	if full && scan.flush {
+		// block $body bt: branches to the function's label land at its
+		// end, where the count is flushed, as it is before every return.
+		r.budget = flushBudget
+		r.out = append(r.out, 0x02)
+		r.out = append(r.out, info.types[info.funcTypes[fn]].block()...)
+	}
 	r.labels = append(r.labels, label{})
 	if err := r.run(); err != nil {
 		return nil, err
@@ -337,7 +409,7 @@ func (r *rewriter) run() error {
 					// Today's shape: the check inside the loop.
 					r.out = append(r.out, 0x03)
 					r.out = append(r.out, bt...)
-					r.out = appendLoopCountCheck(r.out, r.c, w)
+					r.out = appendLoopCountCheck(r.out, r.c, w, r.budget)
 					r.out = append(r.out, 0x04, blockEmpty)
 					r.out = g.appendSlowLocal(r.out, r.c)
 					r.out = append(r.out, 0x0b)
@@ -349,7 +421,7 @@ func (r *rewriter) run() error {
 					r.out = append(r.out, bt...)
 					r.out = append(r.out, 0x03, blockEmpty, 0x02, blockEmpty, 0x03)
 					r.out = append(r.out, bt...)
-					r.out = appendLoopCountCheck(r.out, r.c, w)
+					r.out = appendLoopCountCheck(r.out, r.c, w, r.budget)
 					r.out = append(r.out, 0x0d, 0x01)
 					r.push(true)
 				}
@@ -401,6 +473,10 @@ func (r *rewriter) run() error {
 				if !d.done() {
 					return d.fail("bytes after the end of a function body")
 				}
+				if full && r.scan.flush {
+					r.flush(p)
+					r.out = g.appendFlush(append(r.out, 0x0b), r.c) // end $body
+				}
 				r.flush(d.pos)
 				return nil
 			}
@@ -412,15 +488,7 @@ func (r *rewriter) run() error {
 				if top.index >= 0 && top.index < len(r.scan.loops) {
 					save = r.scan.loops[top.index].save
 				}
-				for _, s := range save {
-					r.out = appendU32(append(r.out, 0x20), s.local)
-					r.out = appendU32(append(r.out, 0x24), g.flag+2+s.slot)
-				}
-				r.out = g.appendSlowLocal(r.out, r.c)
-				for _, s := range save {
-					r.out = appendU32(append(r.out, 0x23), g.flag+2+s.slot)
-					r.out = appendU32(append(r.out, 0x21), s.local)
-				}
+				r.out = g.appendLoopSlow(r.out, r.c, save)
 				r.out = append(r.out, 0x0c, 0x00, 0x0b, 0x00, 0x0b)
 			}
 			continue
@@ -433,6 +501,9 @@ func (r *rewriter) run() error {
 			if g.checks == ChecksNone {
 				continue
 			}
+			if op == 0x12 {
+				r.flushBeforeReturn(p)
+			}
 			if full && r.chargeI < len(r.scan.charges) && r.scan.charges[r.chargeI].pos == p {
 				r.flush(p)
 				r.out = g.appendCharge(r.out, r.scan.charges[r.chargeI].w, false)
@@ -444,7 +515,12 @@ func (r *rewriter) run() error {
 				r.leafCall(p, idx-info.importFuncs)
 			}
 			continue
+		case 0x0f: // return
+			r.flushBeforeReturn(p)
 		case 0x11, 0x13, 0x14, 0x15: // call_indirect, return_call_indirect, call_ref, return_call_ref
+			if op == 0x13 || op == 0x15 {
+				r.flushBeforeReturn(p)
+			}
 			if _, err := d.instr(); err != nil {
 				return err
 			}
@@ -480,6 +556,15 @@ func (r *rewriter) run() error {
 		}
 	}
 	return d.fail("function body does not end with end")
+}
+
+// flushBeforeReturn flushes the loop count before the return or tail call
+// at p, in a function that flushes.
+func (r *rewriter) flushBeforeReturn(p int) {
+	if r.g.checks == ChecksFull && r.scan.flush {
+		r.flush(p)
+		r.out = r.g.appendFlush(r.out, r.c)
+	}
 }
 
 // afterCall puts a check after the call at p, which ends at d.pos. A tail
