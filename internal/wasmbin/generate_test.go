@@ -18,8 +18,14 @@ import (
 // rewrite re-targets. It returns the accumulator global; the memory is
 // exported for comparison.
 //
+// The program also returns from the middle, branches to the function's
+// label, and calls $looper, which only the module calls (its callers
+// charge it) and which loops, returns and branches to its function label
+// from inside its loop (it flushes its loop count on every way out).
+//
 // Layout: import env.f (i32)->i32 is function 0; $leaf (->i32) is 1; run
-// is 2. Global 0 is the accumulator. Memory: one page.
+// is 2; $looper (i32)->i32 is 3. Global 0 is the accumulator. Memory: one
+// page.
 func genModule(data []byte) []byte {
 	g := &gen{data: data}
 	g.emit(0x02, 0x40) // a block around the program, the outermost target
@@ -34,15 +40,23 @@ func genModule(data []byte) []byte {
 		0x41, 0x80, 0x02, 0x41, 0x05, 0x41, 0xc0, 0x00, 0xfc, 0x0b, 0x00, // memory.fill(256, 5, 64)
 		0x41, 0x07, 0x10, 0x00, // call f(7)
 		0x0b}
+	looper := []byte{1, 1, typeI32, // (local $n i32)
+		0x20, 0x00, 0x41, 0x07, 0x71, 0x41, 0x01, 0x6a, 0x21, 0x01, // n = acc&7 + 1
+		0x03, 0x40, // loop
+		0x20, 0x00, 0x41, 0x03, 0x6c, 0x41, 0x01, 0x6a, 0x21, 0x00, // x = x*3 + 1
+		0x20, 0x00, 0x41, 0xc0, 0x00, 0x71, 0x04, 0x40, 0x20, 0x00, 0x0f, 0x0b, // if x&64: return x
+		0x20, 0x00, 0x20, 0x00, 0x41, 0x80, 0x02, 0x71, 0x0d, 0x01, 0x1a, // br_if x&256 to the function, x
+		0x20, 0x01, 0x41, 0x01, 0x6b, 0x22, 0x01, 0x0d, 0x00, // n--; br_if loop
+		0x0b, 0x20, 0x00, 0x0b} // end; x
 	return module(
 		section(secType, vec([]byte{0x60, 1, typeI32, 1, typeI32}, []byte{0x60, 0, 1, typeI32})),
 		section(secImport, vec(cat([]byte{3}, []byte("env"), []byte{1, 'f', externFunc, 0}))),
-		section(secFunction, vec([]byte{1}, []byte{1})),
+		section(secFunction, vec([]byte{1}, []byte{1}, []byte{0})),
 		section(secMemory, vec([]byte{1, 1, 1})),
 		section(secGlobal, vec([]byte{typeI32, 1, 0x41, 0, 0x0b})),
 		section(secExport, vec(cat([]byte{3}, []byte("run"), []byte{externFunc, 2}),
 			cat([]byte{3}, []byte("mem"), []byte{externMemory, 0}))),
-		section(secCode, vec(body(leaf), body(locals, code))))
+		section(secCode, vec(body(leaf), body(locals, code), body(looper))))
 }
 
 type gen struct {
@@ -93,8 +107,10 @@ func (g *gen) stmts(depth int) {
 		g.stmtsN++
 		a, b := g.next(), g.next()
 		switch op % 16 {
-		case 0, 1: // acc += a
+		case 0: // acc += a
 			g.acc(append(appendS32([]byte{0x41}, int32(a)), 0x6a)...)
+		case 1: // if acc >> a%8 & 1: return acc
+			g.emit(0x23, 0x00, 0x41, a%8, 0x76, 0x41, 0x01, 0x71, 0x04, 0x40, 0x23, 0x00, 0x0f, 0x0b)
 		case 2: // memory.fill(a*128, b, 64 + b)
 			g.emit(appendS32([]byte{0x41}, int32(a)*128)...)
 			g.emit(appendS32([]byte{0x41}, int32(b))...)
@@ -104,8 +120,10 @@ func (g *gen) stmts(depth int) {
 			g.emit(appendS32([]byte{0x41}, int32(b)*128)...)
 			g.emit(appendS32([]byte{0x41}, int32(a)*128)...)
 			g.emit(0x41, 0x80, 0x01, 0xfc, 0x0a, 0x00, 0x00)
-		case 4, 5: // acc = f(acc)
+		case 4: // acc = f(acc)
 			g.acc(0x10, 0x00)
+		case 5: // acc = looper(acc)
+			g.acc(0x10, 0x03)
 		case 6: // acc += leaf()
 			g.acc(0x10, 0x01, 0x6a)
 		case 7, 8: // a counted loop
@@ -119,7 +137,11 @@ func (g *gen) stmts(depth int) {
 			g.stmts(depth + 1)
 			g.emit(0x20, c, 0x41, 0x01, 0x6b, 0x22, c, 0x0d, 0x00, 0x0b) // c--; br_if loop
 			g.labels = g.labels[:len(g.labels)-1]
-		case 9, 10: // a block
+		case 10: // br_if (acc >> a%8 & 1) to the function's label, with acc
+			g.emit(0x23, 0x00, 0x23, 0x00, 0x41, a%8, 0x76, 0x41, 0x01, 0x71, 0x0d)
+			g.code = appendU32(g.code, uint32(len(g.labels)))
+			g.emit(0x1a) // drop
+		case 9: // a block
 			if depth >= 4 {
 				continue
 			}
@@ -216,4 +238,6 @@ var generatedSeeds = [][]byte{
 	{9, 0, 0, 7, 5, 0, 7, 2, 0, 12, 3, 2, 2, 9, 9, 14, 7, 3, 15, 0, 4, 4, 15, 15, 3, 5, 6},
 	{8, 7, 0, 10, 0, 0, 8, 7, 0, 8, 7, 0, 13, 5, 7, 11, 2, 3, 1, 9, 9, 15, 15, 15, 15, 5, 0, 0},
 	{14, 15, 200, 7, 1, 0, 14, 3, 3, 6, 0, 0, 15, 2, 100, 100},
+	{5, 0, 0, 7, 4, 0, 5, 1, 0, 10, 2, 0, 9, 0, 0, 5, 0, 0, 1, 6, 0, 15, 15, 1, 3, 0, 5, 0, 0, 10, 0, 0},
+	{7, 7, 0, 5, 0, 0, 1, 1, 0, 7, 7, 0, 5, 0, 0, 10, 5, 0, 15, 15, 0, 9, 0},
 }
