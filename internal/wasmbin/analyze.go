@@ -28,6 +28,7 @@ type moduleInfo struct {
 	start     uint32 // the start function, if hasStart
 	hasStart  bool
 	tags      bool     // the module defines or imports exception tags
+	unroll    bool     // unroll small loops (ChecksFull)
 	scratch   [][]byte // types of the scratch globals, after the counter
 }
 
@@ -48,7 +49,8 @@ func (t funcType) block() []byte {
 
 // funcScan is what a first pass over one function body finds.
 type funcScan struct {
-	size     int // bytes of the body (locals and code)
+	size     int    // bytes of the body (locals and code)
+	body     []byte // the body with its small loops unrolled, if any were
 	hasLoop  bool
 	callsOwn bool // calls a defined function directly, or anything indirectly
 	legacyEH bool // legacy exception handling (try, catch, delegate, rethrow)
@@ -457,7 +459,10 @@ func (d *decoder) scanExpr(taken map[uint32]bool) error {
 }
 
 // scanBody is the first pass over a function body (locals and code).
-func (m *moduleInfo) scanBody(d decoder, taken map[uint32]bool) (funcScan, error) {
+//
+// The loops at the positions in simple (see unrollLoops) are charged their
+// whole size at their header, with no count point inside.
+func (m *moduleInfo) scanBody(d decoder, taken map[uint32]bool, simple map[int]bool) (funcScan, error) {
 	f := funcScan{size: len(d.b)}
 	groups, err := d.u32()
 	if err != nil {
@@ -482,6 +487,7 @@ func (m *moduleInfo) scanBody(d decoder, taken map[uint32]bool) (funcScan, error
 		open    []int // index of each open loop; -1 for other blocks
 		loops   int   // open loops
 		landing bool  // a branch can land here
+		inSmall = -1  // open index of the unrolled loop being scanned
 		region  int   // see callSite
 	)
 	addPoint := func(pos int, header bool) {
@@ -493,7 +499,7 @@ func (m *moduleInfo) scanBody(d decoder, taken map[uint32]bool) (funcScan, error
 	for d.pos < len(d.b) {
 		p := d.pos
 		op := d.b[p]
-		if loops > 0 && op != 0x0b && op != 0x05 {
+		if loops > 0 && op != 0x0b && op != 0x05 && inSmall < 0 {
 			if landing || p-f.points[len(f.points)-1].pos >= segmentBytes {
 				addPoint(p, false)
 			}
@@ -560,6 +566,9 @@ func (m *moduleInfo) scanBody(d decoder, taken map[uint32]bool) (funcScan, error
 			f.loops = append(f.loops, loopSpan{start: p, params: m.blockParams(d.b[p+1 : d.pos])})
 			loops++
 			addPoint(d.pos, true)
+			if simple[p] {
+				inSmall = len(open) - 1
+			}
 		case kindDelegate:
 			if len(open) == 0 {
 				return f, d.fail("delegate outside try")
@@ -571,6 +580,9 @@ func (m *moduleInfo) scanBody(d decoder, taken map[uint32]bool) (funcScan, error
 					return f, d.fail("bytes after the end of a function body")
 				}
 				return f, nil
+			}
+			if inSmall == len(open)-1 {
+				inSmall = -1
 			}
 			if k := open[len(open)-1]; k >= 0 {
 				l := &f.loops[k]

@@ -170,7 +170,7 @@ func TestRecursionChargedByCallers(t *testing.T) {
 	bin := wat(t, "recursion", "--enable-tail-call")
 	secs, err := splitSections(bin)
 	require.NoError(t, err)
-	info, _, _, err := scanModule(bin, secs)
+	info, _, _, err := scanModule(bin, secs, true)
 	require.NoError(t, err)
 	const fib, ping, pong, down = 0, 2, 3, 5
 	for _, fn := range []int{fib, ping, pong, down} {

@@ -77,7 +77,7 @@ func InstrumentModule(bin []byte, opts Options) (*Module, error) {
 	if err != nil {
 		return nil, err
 	}
-	info, start, hasStart, err := scanModule(bin, secs)
+	info, start, hasStart, err := scanModule(bin, secs, opts.Checks == ChecksFull)
 	if err != nil {
 		return nil, err
 	}
@@ -230,8 +230,9 @@ type scannedModule struct {
 
 // scanModule is the first pass: types, imports, functions, exports,
 // element segments, global initializers and function bodies.
-func scanModule(bin []byte, secs []sectionSpan) (*scannedModule, uint32, bool, error) {
+func scanModule(bin []byte, secs []sectionSpan, unroll bool) (*scannedModule, uint32, bool, error) {
 	m := &scannedModule{}
+	m.unroll = unroll
 	m.exported = map[uint32]bool{}
 	m.addrTaken = map[uint32]bool{}
 	var (
@@ -298,9 +299,19 @@ func (m *scannedModule) scanCode(d decoder) error {
 		if err != nil {
 			return err
 		}
-		f, err := m.scanBody(body, m.addrTaken)
+		var simple map[int]bool
+		if m.unroll {
+			var code []byte
+			if code, simple = m.unrollLoops(body.b); simple != nil {
+				body = decoder{b: code, base: body.base}
+			}
+		}
+		f, err := m.scanBody(body, m.addrTaken, simple)
 		if err != nil {
 			return err
+		}
+		if simple != nil {
+			f.body = body.b
 		}
 		m.funcs = append(m.funcs, f)
 	}
@@ -369,6 +380,9 @@ func (g *codegen) appendCodeSection(out []byte, d decoder, withSlow bool) ([]byt
 		body, err := d.sub(size)
 		if err != nil {
 			return nil, err
+		}
+		if int(i) < len(g.info.funcs) && g.info.funcs[i].body != nil {
+			body = decoder{b: g.info.funcs[i].body, base: body.base}
 		}
 		out, bodyStart = reserveSize(out)
 		body.globals, body.checkGlobals = g.flag, true
