@@ -143,6 +143,25 @@ func (m *moduleInfo) analyze() {
 		m.leaf[i] = inner && !f.hasLoop && !f.callsOwn && f.size <= maxLeafSize
 		m.byCallers[i] = inner && !m.leaf[i]
 	}
+	// A function called from many places keeps its entry check: one check
+	// compiled per calling region instead of one per function would cost
+	// more to compile than it saves at run time.
+	regions := make([]int, len(m.funcs))
+	for i := range m.funcs {
+		last := map[uint32]int{}
+		for _, c := range m.funcs[i].calls {
+			if c.callee == importCallee || int(c.callee) >= len(regions) {
+				continue
+			}
+			if r, seen := last[c.callee]; !seen || r != c.region {
+				regions[c.callee]++
+				last[c.callee] = c.region
+			}
+		}
+	}
+	for i, n := range regions {
+		m.byCallers[i] = m.byCallers[i] && n <= maxCallerRegions
+	}
 	exceptions := m.tags
 	for _, f := range m.funcs {
 		exceptions = exceptions || f.legacyEH || f.throws
@@ -484,11 +503,12 @@ func (m *moduleInfo) scanBody(d decoder, taken map[uint32]bool, simple map[int]b
 		f.locals = append(f.locals, localGroup{count: c, typ: d.b[from:d.pos]})
 	}
 	var (
-		open    []int // index of each open loop; -1 for other blocks
-		loops   int   // open loops
-		landing bool  // a branch can land here
-		inSmall = -1  // open index of the unrolled loop being scanned
-		region  int   // see callSite
+		open      []int // index of each open loop; -1 for other blocks
+		loops     int   // open loops
+		landing   bool  // a branch can land here
+		inSmall   = -1  // open index of the unrolled loop being scanned
+		loopStack []int // indexes in f.loops of the open loops
+		region    int   // see callSite
 	)
 	addPoint := func(pos int, header bool) {
 		if n := len(f.points); n > 0 && f.points[n-1].w == 0 {
@@ -536,10 +556,10 @@ func (m *moduleInfo) scanBody(d decoder, taken map[uint32]bool, simple map[int]b
 			if err != nil {
 				return f, err
 			}
-			for _, k := range open {
-				if k >= 0 {
-					f.loops[k].locals = append(f.loops[k].locals, idx)
-				}
+			if n := len(loopStack); n > 0 {
+				// The enclosing loops get it when this one ends.
+				k := loopStack[n-1]
+				f.loops[k].locals = append(f.loops[k].locals, idx)
 			}
 			continue
 		case 0x11, 0x13, 0x14, 0x15: // call_indirect, return_call_indirect, call_ref, return_call_ref
@@ -563,6 +583,7 @@ func (m *moduleInfo) scanBody(d decoder, taken map[uint32]bool, simple map[int]b
 		case kindLoop:
 			f.hasLoop = true
 			open = append(open, len(f.loops))
+			loopStack = append(loopStack, len(f.loops))
 			f.loops = append(f.loops, loopSpan{start: p, params: m.blockParams(d.b[p+1 : d.pos])})
 			loops++
 			addPoint(d.pos, true)
@@ -593,6 +614,11 @@ func (m *moduleInfo) scanBody(d decoder, taken map[uint32]bool, simple map[int]b
 				}
 				slices.Sort(l.locals)
 				l.locals = slices.Compact(l.locals)
+				loopStack = loopStack[:len(loopStack)-1]
+				if n := len(loopStack); n > 0 {
+					outer := &f.loops[loopStack[n-1]]
+					outer.locals = append(outer.locals, l.locals...)
+				}
 			}
 			open = open[:len(open)-1]
 		}

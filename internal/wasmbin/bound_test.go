@@ -172,11 +172,12 @@ func TestRecursionChargedByCallers(t *testing.T) {
 	require.NoError(t, err)
 	info, _, _, err := scanModule(bin, secs, true)
 	require.NoError(t, err)
-	const fib, ping, pong, down = 0, 2, 3, 5
+	const fib, ping, pong, three, down = 0, 2, 3, 5, 7
 	for _, fn := range []int{fib, ping, pong, down} {
 		require.True(t, info.byCallers[fn], "function %d", fn)
 	}
 	require.False(t, info.byCallers[1], "an export is charged at its entry")
+	require.False(t, info.byCallers[three], "a function called from 4 regions is charged at its entry")
 	// fib: one charge for both calls; ping: one; pong: two; down: one,
 	// before its tail call.
 	require.Equal(t, []chargeSite{{pos: info.funcs[fib].calls[0].pos, w: 2 * info.entryWeight(fib)}}, info.funcs[fib].charges)
@@ -184,6 +185,7 @@ func TestRecursionChargedByCallers(t *testing.T) {
 	require.Equal(t, 2*info.entryWeight(pong), info.funcs[ping].charges[0].w)
 	require.Len(t, info.funcs[pong].charges, 2)
 	require.Len(t, info.funcs[down].charges, 1)
+	require.Empty(t, info.funcs[three].charges)
 
 	ctx := context.Background()
 	cfg := wazero.NewRuntimeConfig().WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesTailCall)
@@ -193,6 +195,7 @@ func TestRecursionChargedByCallers(t *testing.T) {
 	require.Equal(t, uint64(6765), call(t, mod, "fib", 20)[0])
 	require.Equal(t, uint64(1<<10), call(t, mod, "pingpong", 10)[0])
 	require.Equal(t, uint64(7), call(t, mod, "down", 1000)[0])
+	require.Equal(t, uint64(9), call(t, mod, "three", 5)[0])
 	interrupt(t, mod, "fib", 90)
 	interrupt(t, mod, "pingpong", 60)
 	interrupt(t, mod, "down", 1<<62)

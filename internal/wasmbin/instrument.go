@@ -92,7 +92,13 @@ func InstrumentModule(bin []byte, opts Options) (*Module, error) {
 	}
 	// The code grows by a few bytes per function and per loop; the slack
 	// makes reallocation rare.
-	out := make([]byte, 0, len(bin)+len(bin)/4+128)
+	size := len(bin)
+	for _, s := range secs {
+		if s.id == secCustom && isDebugSection(decoder{b: bin[s.start:s.end], pos: s.content - s.start}) {
+			size -= s.end - s.start
+		}
+	}
+	out := make([]byte, 0, size+size/4+128)
 	out = append(out, wasmHeader...)
 
 	var (
@@ -299,19 +305,17 @@ func (m *scannedModule) scanCode(d decoder) error {
 		if err != nil {
 			return err
 		}
-		var simple map[int]bool
-		if m.unroll {
-			var code []byte
-			if code, simple = m.unrollLoops(body.b); simple != nil {
-				body = decoder{b: code, base: body.base}
-			}
-		}
-		f, err := m.scanBody(body, m.addrTaken, simple)
+		f, err := m.scanBody(body, m.addrTaken, nil)
 		if err != nil {
 			return err
 		}
-		if simple != nil {
-			f.body = body.b
+		if m.unroll && f.hasLoop {
+			if code, simple := m.unrollLoops(body.b); simple != nil {
+				if f, err = m.scanBody(decoder{b: code, base: body.base}, m.addrTaken, simple); err != nil {
+					return err
+				}
+				f.body = code
+			}
 		}
 		m.funcs = append(m.funcs, f)
 	}

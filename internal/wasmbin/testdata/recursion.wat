@@ -32,7 +32,18 @@
           (call $ping (i32.sub (local.get $n) (i32.const 1)))
           (block (result i32)
             (call $ping (i32.sub (local.get $n) (i32.const 1))))))))
-  (func (export "pingpong") (param i32) (result i32) (call $ping (local.get 0)))
+  (func (export "pingpong") (param i32) (result i32) (call $pong (local.get 0)))
+
+  ;; $three is called from four regions (maxCallerRegions is 2): it checks
+  ;; at its entry instead.
+  (func $three (param i32) (result i32)
+    (if (result i32) (local.get 0)
+      (then (call $three (i32.sub (local.get 0) (i32.const 1))))
+      (else (i32.const 3))))
+  (func (export "three") (param i32) (result i32)
+    (i32.add (block (result i32) (call $three (local.get 0)))
+      (i32.add (block (result i32) (call $three (local.get 0)))
+        (block (result i32) (call $three (local.get 0))))))
 
   ;; A tail call charges before it too.
   (func $down (param $n i64) (result i64)
