@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/experimental"
 
 	"github.com/tendril-wasm/tendril/internal/wasmbin"
 )
@@ -116,7 +117,7 @@ func (t *moduleTable) acquire(ctx context.Context, r *Runtime, bin []byte, opts 
 	t.byKey[key] = sm
 	t.mu.Unlock()
 
-	sm.err = sm.compile(ctx, r.wz, bin, field)
+	sm.err = sm.compile(ctx, r.wz, r.opts.CompileWorkers, bin, field)
 	t.mu.Lock()
 	if sm.err != nil {
 		delete(t.byKey, key)
@@ -131,10 +132,13 @@ func (t *moduleTable) acquire(ctx context.Context, r *Runtime, bin []byte, opts 
 	return sm, nil
 }
 
-func (sm *sharedModule) compile(ctx context.Context, wz wazero.Runtime, bin []byte, field string) error {
+func (sm *sharedModule) compile(ctx context.Context, wz wazero.Runtime, workers int, bin []byte, field string) error {
 	info, err := wasmbin.InstrumentModule(bin, sm.key.opts)
 	if err != nil {
 		return &LoadError{Field: field, Err: fmt.Errorf("invalid WebAssembly: %w", err)}
+	}
+	if workers > 1 {
+		ctx = experimental.WithCompilationWorkers(ctx, workers)
 	}
 	c, err := wz.CompileModule(ctx, info.Binary)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"sync"
 
 	"github.com/tetratelabs/wazero"
@@ -48,6 +49,11 @@ type Options struct {
 	// connections Runtime.Close closes. A client given is never modified
 	// (closing its connections is its owner's business).
 	HTTPClient *http.Client
+	// CompileWorkers is how many goroutines compile the functions of one
+	// module at once. 0 means runtime.GOMAXPROCS(0); 1 compiles on the
+	// caller's goroutine only (what a host that compiles many modules at
+	// once may prefer: the work is the same, spread or not).
+	CompileWorkers int
 }
 
 // Runtime compiles modules and plug-ins. It owns a wazero runtime:
@@ -104,6 +110,9 @@ func New(ctx context.Context, opts Options) (_ *Runtime, err error) {
 		t.Proxy = nil
 		opts.HTTPClient = &http.Client{Transport: t}
 		r.ownClient = opts.HTTPClient
+	}
+	if opts.CompileWorkers <= 0 {
+		opts.CompileWorkers = runtime.GOMAXPROCS(0)
 	}
 	r.opts = opts
 	cfg := wazero.NewRuntimeConfig().WithCoreFeatures(api.CoreFeaturesV2 |
