@@ -5,6 +5,15 @@ package wasmbin
 // handling, is unrolled once (see unrollLoops).
 const maxUnrollBody = 64
 
+// copies is how many times a loop body of size bytes is copied: the
+// smaller the body, the more the counter weighs on an iteration.
+func copies(size int) int {
+	if size <= maxUnrollBody/2 {
+		return 4
+	}
+	return 2
+}
+
 // unrolledLoop is a loop of a function body that unrollLoops copies.
 type unrolledLoop struct {
 	op, body, end int // the loop instruction, its first instruction, its end
@@ -47,9 +56,11 @@ func (m *moduleInfo) unrollLoops(body []byte) ([]byte, map[int]bool) {
 		out = append(append(out, 0x02), l.bt...) // block $x bt
 		simple[len(out)] = true
 		out = append(append(out, 0x03), l.bt...) // loop $L bt
-		out = append(out, 0x02, blockEmpty)      // block $c
-		out = retargetCopy(out, body[l.body:l.end], 2)
-		out = append(out, 0x0c, 0x02, 0x0b) // br $x; end $c
+		for range copies(l.end-l.body) - 1 {
+			out = append(out, 0x02, blockEmpty) // block $c
+			out = retargetCopy(out, body[l.body:l.end], 2)
+			out = append(out, 0x0c, 0x02, 0x0b) // br $x; end $c
+		}
 		out = retargetCopy(out, body[l.body:l.end], 1)
 		out = append(out, 0x0b, 0x0b) // end $L; end $x
 		last = l.end + 1
