@@ -20,6 +20,8 @@ type moduleInfo struct {
 	importsEscape bool
 	funcs         []funcScan // by defined function
 	leaf          []bool     // by defined function
+	treeWeight    []uint32   // a leaf's weight (see leafWeight), by defined function
+	entryW        []uint32   // see entryWeight, by defined function
 	// byCallers: the function is entered only by direct calls from the
 	// module's own code (not exported, not the start function, not
 	// reachable through a table or reference), so its callers charge its
@@ -53,6 +55,7 @@ type funcScan struct {
 	body     []byte // the body with its small loops unrolled, if any were
 	hasLoop  bool
 	callsOwn bool // calls a defined function directly, or anything indirectly
+	indirect bool // calls anything indirectly
 	legacyEH bool // legacy exception handling (try, catch, delegate, rethrow)
 	throws   bool // throw, throw_ref or try_table
 	// flush: the function loops, and charges what its loops counted when
@@ -117,9 +120,9 @@ type loopSpan struct {
 	save       []savedLocal
 }
 
-// weight of a leaf: the bytes of its body bound the instructions one call
-// of it can run (it has no loop and calls only imports, which have their
-// own checks).
+// weight of a leaf: what one call of it runs without a check, at most: the
+// bytes of its body and of the leaves it calls (the functions it calls
+// that are not leaves check themselves, or it checks before calling them).
 func (m *moduleInfo) leafWeight(callee uint32) uint32 {
 	if callee == importCallee {
 		return importWeight
@@ -127,21 +130,68 @@ func (m *moduleInfo) leafWeight(callee uint32) uint32 {
 	if int(callee) >= len(m.leaf) || !m.leaf[callee] {
 		return 0
 	}
-	return uint32(min(m.funcs[callee].size, maxWeight))
+	return m.treeWeight[callee]
 }
 
-// analyze decides which defined functions are leaves. A leaf has no loop,
-// calls no defined function and nothing indirectly, is neither exported
-// nor reachable through a table or reference, and is small: the work of
-// one call is bounded by its size, and its callers count that size.
+// analyze decides which defined functions are leaves. A leaf has no loop
+// and no indirect call, is neither exported nor reachable through a table
+// or reference, is small with the leaves it calls (at most maxLeafSize),
+// and is on no cycle of calls between leaves: the work one call of it runs
+// without passing a check is bounded by its weight, and its callers count
+// that weight. Leaves may call functions that are not: those are checked.
+// Small helpers and wrappers (an allocator's entry point that calls the
+// allocator, say) thus cost no check of their own.
 func (m *moduleInfo) analyze() {
 	m.leaf = make([]bool, len(m.funcs))
+	m.treeWeight = make([]uint32, len(m.funcs))
 	m.byCallers = make([]bool, len(m.funcs))
-	for i, f := range m.funcs {
+	inner := func(i int) bool {
 		idx := m.importFuncs + uint32(i)
-		inner := !m.exported[idx] && !m.addrTaken[idx] && !(m.hasStart && m.start == idx)
-		m.leaf[i] = inner && !f.hasLoop && !f.callsOwn && f.size <= maxLeafSize
-		m.byCallers[i] = inner && !m.leaf[i]
+		return !m.exported[idx] && !m.addrTaken[idx] && !(m.hasStart && m.start == idx)
+	}
+	// A depth-first walk of the calls: a call back to a function still
+	// being weighed closes a cycle, and makes the caller a function with a
+	// check, so that every cycle holds one.
+	state := make([]uint8, len(m.funcs)) // 0 unseen, 1 being weighed, 2 weighed
+	var weigh func(i int)
+	weigh = func(i int) {
+		if state[i] != 0 {
+			return
+		}
+		state[i] = 1
+		f := &m.funcs[i]
+		ok := inner(i) && !f.hasLoop && !f.indirect && f.size <= maxLeafSize
+		w := uint64(f.size)
+		for _, c := range f.calls {
+			if !ok {
+				break
+			}
+			switch {
+			case c.callee == importCallee:
+				w += importWeight
+			case int(c.callee) >= len(m.funcs):
+				ok = false
+			default:
+				weigh(int(c.callee))
+				if state[c.callee] == 1 {
+					ok = false // a cycle
+				} else if m.leaf[c.callee] {
+					w += uint64(m.treeWeight[c.callee])
+				}
+			}
+			ok = ok && w <= maxLeafSize
+		}
+		m.leaf[i] = ok
+		m.treeWeight[i] = uint32(min(w, maxWeight))
+		state[i] = 2
+	}
+	for i := range m.funcs {
+		weigh(i)
+	}
+	m.entryW = make([]uint32, len(m.funcs))
+	for i := range m.funcs {
+		m.byCallers[i] = inner(i) && !m.leaf[i]
+		m.entryW[i] = m.weighEntry(i)
 	}
 	// A function called from many places keeps its entry check: one check
 	// compiled per calling region instead of one per function would cost
@@ -228,12 +278,30 @@ func (m *moduleInfo) pointWeights(i int) []uint32 {
 }
 
 // entryWeight is what one call of function i charges to the module's work
-// counter: its size, and at least a share of the local budget its loops
-// may run through without charging it (so that calling a looping function
-// over and over reaches a visit to Go after a bounded amount of work).
-func (m *moduleInfo) entryWeight(i int) uint32 {
-	w := uint64(m.funcs[i].size)
-	if m.funcs[i].hasLoop {
+// counter: its size, plus the weight of the leaves it calls outside its
+// loops (each runs at most once per call; a loop counts the leaves it
+// calls in its own weight), and at least a share of the local budget its
+// loops may run through without charging it (so that calling a looping
+// function over and over reaches a visit to Go after a bounded amount of
+// work).
+func (m *moduleInfo) entryWeight(i int) uint32 { return m.entryW[i] }
+
+// weighEntry computes entryWeight(i), once the leaves are known.
+func (m *moduleInfo) weighEntry(i int) uint32 {
+	f := &m.funcs[i]
+	w := uint64(f.size)
+	// Calls and loops are in order; the outermost loops do not overlap.
+	l, end := 0, -1 // next loop; end of the outermost loop around the call
+	for _, c := range f.calls {
+		for l < len(f.loops) && f.loops[l].start < c.pos {
+			end = max(end, f.loops[l].end)
+			l++
+		}
+		if c.callee != importCallee && c.pos >= end {
+			w += uint64(m.leafWeight(c.callee))
+		}
+	}
+	if f.hasLoop {
 		w = max(w, loopEntryShare)
 	}
 	return clampWeight(w)
@@ -564,6 +632,7 @@ func (m *moduleInfo) scanBody(d decoder, taken map[uint32]bool, simple map[int]b
 			continue
 		case 0x11, 0x13, 0x14, 0x15: // call_indirect, return_call_indirect, call_ref, return_call_ref
 			f.callsOwn = true
+			f.indirect = true
 		case 0x06, 0x07, 0x09, 0x18, 0x19: // legacy exception handling
 			f.legacyEH = true
 		case 0x08, 0x0a, 0x1f: // throw, throw_ref, try_table

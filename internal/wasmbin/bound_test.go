@@ -173,17 +173,23 @@ func TestRecursionChargedByCallers(t *testing.T) {
 	info, _, _, err := scanModule(bin, secs, true)
 	require.NoError(t, err)
 	const fib, ping, pong, three, down = 0, 2, 3, 5, 7
-	for _, fn := range []int{fib, ping, pong, down} {
+	for _, fn := range []int{fib, pong, down} {
 		require.True(t, info.byCallers[fn], "function %d", fn)
 	}
 	require.False(t, info.byCallers[1], "an export is charged at its entry")
 	require.False(t, info.byCallers[three], "a function called from 4 regions is charged at its entry")
-	// fib: one charge for both calls; ping: one; pong: two; down: one,
-	// before its tail call.
+	// $ping calls $pong, which calls $ping: the walk finds the cycle at
+	// $pong, which is checked (charged by $ping); $ping is a leaf, whose
+	// weight $pong charges at its entry.
+	require.True(t, info.leaf[ping])
+	require.False(t, info.leaf[pong])
+	require.Equal(t, uint32(info.funcs[pong].size)+2*info.leafWeight(ping), info.entryWeight(pong))
+	// fib: one charge for both calls; ping: one; pong: none (it calls a
+	// leaf); down: one, before its tail call.
 	require.Equal(t, []chargeSite{{pos: info.funcs[fib].calls[0].pos, w: 2 * info.entryWeight(fib)}}, info.funcs[fib].charges)
 	require.Len(t, info.funcs[ping].charges, 1)
 	require.Equal(t, 2*info.entryWeight(pong), info.funcs[ping].charges[0].w)
-	require.Len(t, info.funcs[pong].charges, 2)
+	require.Empty(t, info.funcs[pong].charges)
 	require.Len(t, info.funcs[down].charges, 1)
 	require.Empty(t, info.funcs[three].charges)
 
