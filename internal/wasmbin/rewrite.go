@@ -27,7 +27,7 @@ const (
 	// maxCallerRegions: a function that only the module calls is charged
 	// by its callers (see chargeSites) when they call it from at most this
 	// many regions; otherwise it checks at its entry.
-	maxCallerRegions = 2
+	maxCallerRegions = 8
 	// maxLeafSize: bigger loop-free functions get their own entry check.
 	maxLeafSize = 4096
 	// importWeight is what a call to an imported function counts for (in

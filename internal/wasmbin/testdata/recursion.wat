@@ -35,16 +35,24 @@
             (call $ping (i32.sub (local.get $n) (i32.const 1))))))))
   (func (export "pingpong") (param i32) (result i32) (call $pong (local.get 0)))
 
-  ;; $three is called from four regions (maxCallerRegions is 2): it checks
+;; $three is called from ten regions (maxCallerRegions is 8): it checks
   ;; at its entry instead.
   (func $three (param i32) (result i32)
     (if (result i32) (local.get 0)
       (then (call $three (i32.sub (local.get 0) (i32.const 1))))
       (else (i32.const 3))))
   (func (export "three") (param i32) (result i32)
-    (i32.add (block (result i32) (call $three (local.get 0)))
-      (i32.add (block (result i32) (call $three (local.get 0)))
-        (block (result i32) (call $three (local.get 0))))))
+    (local $s i32)
+      (block (local.set $s (i32.add (local.get $s) (call $three (local.get 0)))))
+      (block (local.set $s (i32.add (local.get $s) (call $three (local.get 0)))))
+      (block (local.set $s (i32.add (local.get $s) (call $three (local.get 0)))))
+      (block (local.set $s (i32.add (local.get $s) (call $three (local.get 0)))))
+      (block (local.set $s (i32.add (local.get $s) (call $three (local.get 0)))))
+      (block (local.set $s (i32.add (local.get $s) (call $three (local.get 0)))))
+      (block (local.set $s (i32.add (local.get $s) (call $three (local.get 0)))))
+      (block (local.set $s (i32.add (local.get $s) (call $three (local.get 0)))))
+      (block (local.set $s (i32.add (local.get $s) (call $three (local.get 0)))))
+      (local.get $s))
 
   ;; A tail call charges before it too.
   (func $down (param $n i64) (result i64)
