@@ -156,11 +156,35 @@ func benchGuest(b *testing.B, in instance, fn string, input []byte) {
 	cpu.report(b)
 }
 
+// compileHosts returns go-sdk, Tendril as configured by default (its
+// functions compile on GOMAXPROCS goroutines), Tendril compiling on one
+// goroutine, and the floor on one goroutine (the module unmodified: what
+// wazero alone costs).
+func compileHosts(tb testing.TB) []host {
+	tb.Helper()
+	ctx := context.Background()
+	rt := func(workers int) *tendril.Runtime {
+		rt, err := tendril.New(ctx, tendril.Options{CompileWorkers: workers})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { _ = rt.Close(ctx) })
+		return rt
+	}
+	serial := rt(1)
+	return []host{
+		extismHost{},
+		checkedHost{rt: rt(0), name: "tendril", checks: tendril.ChecksFull},
+		checkedHost{rt: serial, name: "tendril-1worker", checks: tendril.ChecksFull},
+		checkedHost{rt: serial, name: "floor-1worker", checks: tendril.ChecksNone},
+	}
+}
+
 // BenchmarkCompileGuest compiles count_vowels.wasm (Rust) and the standard-Go
 // count_vowels guest with no compilation cache, then closes it: go-sdk's
 // NewCompiledPlugin against Tendril's Runtime.Compile (which instruments).
 func BenchmarkCompileGuest(b *testing.B) {
-	hs := hosts(b)
+	hs := compileHosts(b)
 	for _, g := range computeGuests()[:2] {
 		wasm := g.wasm(b)
 		for _, h := range hs {

@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -140,6 +141,31 @@ func TestFunctionHandle(t *testing.T) {
 	require.ErrorIs(t, err, runtime.ErrClosed)
 	_, err = p.Instantiate(ctx)
 	require.ErrorIs(t, err, runtime.ErrClosed)
+}
+
+// Modules that differ only in their DWARF sections, which instrumenting
+// drops, are one module; any other difference makes another.
+func TestModuleSharedWithoutDWARF(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rt := newRuntime(t, runtime.Options{})
+	wasm, err := os.ReadFile(testplugins.Extism(t, "count_vowels.wasm"))
+	require.NoError(t, err)
+	custom := func(name string) []byte {
+		content := append([]byte{byte(len(name))}, name...)
+		content = append(content, "payload"...)
+		return append(append(slices.Clone(wasm), 0, byte(len(content))), content...)
+	}
+	for i, bin := range [][]byte{wasm, custom(".debug_extra"), custom(".debug_line"), custom("extra")} {
+		m, err := rt.CompileModule(ctx, bin)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = m.Close(ctx) })
+		want := uint64(1)
+		if i == 3 {
+			want = 2
+		}
+		require.Equal(t, want, rt.Stats().Compilations, "module %d", i)
+	}
 }
 
 // One module under ten manifests is compiled once; it lives while any

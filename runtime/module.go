@@ -62,7 +62,8 @@ func (m *Module) Close(ctx context.Context) error {
 	})
 }
 
-// moduleKey is what a compilation depends on: the bytes and the
+// moduleKey is what a compilation depends on: the bytes (but the DWARF
+// sections, which instrumenting drops: see wasmbin.ContentSum) and the
 // instrumentation options.
 type moduleKey struct {
 	sum  [sha256.Size]byte
@@ -94,7 +95,7 @@ func (t *moduleTable) acquire(ctx context.Context, r *Runtime, bin []byte, opts 
 	if err := checkWasm(bin); err != nil {
 		return nil, &LoadError{Field: field, Err: err}
 	}
-	key := moduleKey{sum: sha256.Sum256(bin), opts: opts}
+	key := moduleKey{sum: wasmbin.ContentSum(bin), opts: opts}
 	t.mu.Lock()
 	if t.closed {
 		t.mu.Unlock()

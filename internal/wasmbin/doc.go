@@ -18,14 +18,20 @@
 // empty table by zero elements, which wazero does in Go.
 //
 // Where the checks go (ChecksFull, the default):
-//   - every loop counts its weight (its size in bytes) in a local; every
-//     localBudget units the loop is left for a slow path that checks the
-//     flag, charges the module's counter and visits Go when due, and is
-//     then re-entered. The loop body itself holds no call, which keeps
-//     wazero's register allocation of the loop intact;
-//   - every function that loops or calls another defined function charges
-//     the counter at its entry, which bounds recursion and call trees;
-//     small loop-free leaves are charged by their callers instead;
+//   - every loop counts its weight (the bytes of code an iteration can run)
+//     in a local; every localBudget units (flushBudget in a function that
+//     charges the counter with what its loops counted when it returns) the
+//     loop is left for a slow path that charges the module's counter,
+//     checks the flag and visits Go when due, and is then re-entered. The
+//     loop body itself holds no call, which keeps wazero's register
+//     allocation of the loop intact. Small innermost loops are unrolled,
+//     so that they count once per two or four iterations;
+//   - every function that is not a leaf charges the counter at its entry,
+//     which bounds recursion and call trees, or, when only the module
+//     calls it and from few places, its callers charge it right before
+//     they call it (once for all the calls of a stretch of straight code).
+//     Leaves (no loop, no indirect call, small with the leaves they call,
+//     on no cycle of leaves) are charged by their callers;
 //   - every call to an imported function and every bulk memory or table
 //     instruction is followed by a check of the flag and a charge (a bulk
 //     instruction charges the bytes or elements it moved), so straight-line

@@ -46,14 +46,15 @@ func Instrument(bin []byte) ([]byte, error) {
 //     by 0 elements (which wazero does in Go, a point where the Go
 //     scheduler and garbage collector can stop the goroutine);
 //   - checks, which charge the work counter and take the slow path when
-//     it is due: at the entry of every function but leaves (no loop, no
-//     call but to imports, small, not exported nor reachable through a
-//     table); at every loop header, where a local counter is charged and,
-//     every localBudget units, the loop is left for the slow path and
-//     re-entered (the "exit-loop" shape: the loop body holds no call);
-//     after every call to an imported function and every bulk memory or
-//     table instruction, which also test the flag. See Checks for the
-//     lighter modes;
+//     it is due: at the entry of every function but leaves (see analyze)
+//     and functions charged by their callers (see chargeSites); at every
+//     loop header, where a local counter is charged and, every localBudget
+//     or flushBudget units, the loop is left for the slow path and
+//     re-entered (the "exit-loop" shape: the loop body holds no call;
+//     small innermost loops are unrolled first, see unrollLoops); after
+//     every call to an imported function and every bulk memory or table
+//     instruction, which also test the flag. See Checks for the lighter
+//     modes;
 //   - the start function, if any, moved from the start section to an
 //     export named StartExport, so that the host runs it under a deadline;
 //   - the tables' maxima capped so that all tables together hold at most

@@ -2,6 +2,7 @@ package wasmbin
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"fmt"
 	"math"
 )
@@ -215,4 +216,30 @@ var wasmHeader = []byte{0x00, 'a', 's', 'm', 0x01, 0x00, 0x00, 0x00}
 
 func hasHeader(bin []byte) bool {
 	return len(bin) >= len(wasmHeader) && bytes.Equal(bin[:len(wasmHeader)], wasmHeader)
+}
+
+// ContentSum returns the SHA-256 of bin without its DWARF custom sections
+// (".debug_*"), which InstrumentModule drops: two modules that differ only
+// there instrument to the same binary, and a module's debug sections are
+// often most of its bytes. A binary whose sections cannot be framed is
+// hashed whole.
+func ContentSum(bin []byte) [sha256.Size]byte {
+	if !hasHeader(bin) {
+		return sha256.Sum256(bin)
+	}
+	secs, err := splitSections(bin)
+	if err != nil {
+		return sha256.Sum256(bin)
+	}
+	h := sha256.New()
+	h.Write(bin[:len(wasmHeader)])
+	for _, s := range secs {
+		if s.id == secCustom && isDebugSection(decoder{b: bin[s.start:s.end], pos: s.content - s.start}) {
+			continue
+		}
+		h.Write(bin[s.start:s.end])
+	}
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return sum
 }
