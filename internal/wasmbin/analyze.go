@@ -149,44 +149,55 @@ func (m *moduleInfo) analyze() {
 		idx := m.importFuncs + uint32(i)
 		return !m.exported[idx] && !m.addrTaken[idx] && !(m.hasStart && m.start == idx)
 	}
-	// A depth-first walk of the calls: a call back to a function still
-	// being weighed closes a cycle, and makes the caller a function with a
-	// check, so that every cycle holds one.
+	// A depth-first walk of the calls (with a stack of its own: a chain of
+	// calls may be as long as the module has functions): a call back to a
+	// function still being weighed closes a cycle, and makes the caller a
+	// function with a check, so that every cycle holds one.
+	type frame struct {
+		fn, next int // function; index in its calls of the next to weigh
+		w        uint64
+		ok       bool
+	}
 	state := make([]uint8, len(m.funcs)) // 0 unseen, 1 being weighed, 2 weighed
-	var weigh func(i int)
-	weigh = func(i int) {
-		if state[i] != 0 {
-			return
-		}
+	var stack []frame
+	push := func(i int) {
 		state[i] = 1
 		f := &m.funcs[i]
-		ok := inner(i) && !f.hasLoop && !f.indirect && f.size <= maxLeafSize
-		w := uint64(f.size)
-		for _, c := range f.calls {
-			if !ok {
-				break
-			}
-			switch {
-			case c.callee == importCallee:
-				w += importWeight
-			case int(c.callee) >= len(m.funcs):
-				ok = false
-			default:
-				weigh(int(c.callee))
-				if state[c.callee] == 1 {
-					ok = false // a cycle
-				} else if m.leaf[c.callee] {
-					w += uint64(m.treeWeight[c.callee])
-				}
-			}
-			ok = ok && w <= maxLeafSize
-		}
-		m.leaf[i] = ok
-		m.treeWeight[i] = uint32(min(w, maxWeight))
-		state[i] = 2
+		stack = append(stack, frame{fn: i, w: uint64(f.size),
+			ok: inner(i) && !f.hasLoop && !f.indirect && f.size <= maxLeafSize})
 	}
-	for i := range m.funcs {
-		weigh(i)
+	for root := range m.funcs {
+		if state[root] != 0 {
+			continue
+		}
+		push(root)
+		for len(stack) > 0 {
+			top := &stack[len(stack)-1]
+			calls := m.funcs[top.fn].calls
+			if top.ok && top.next < len(calls) {
+				c := calls[top.next]
+				switch {
+				case c.callee == importCallee:
+					top.w += importWeight
+				case int(c.callee) >= len(m.funcs):
+					top.ok = false
+				case state[c.callee] == 0:
+					push(int(c.callee)) // comes back to this call once weighed
+					continue
+				case state[c.callee] == 1:
+					top.ok = false // a cycle
+				case m.leaf[c.callee]:
+					top.w += uint64(m.treeWeight[c.callee])
+				}
+				top.ok = top.ok && top.w <= maxLeafSize
+				top.next++
+				continue
+			}
+			m.leaf[top.fn] = top.ok
+			m.treeWeight[top.fn] = uint32(min(top.w, maxWeight))
+			state[top.fn] = 2
+			stack = stack[:len(stack)-1]
+		}
 	}
 	m.entryW = make([]uint32, len(m.funcs))
 	for i := range m.funcs {
