@@ -24,8 +24,9 @@ import (
 // never calls the host, or grows its memory to 64 MiB. On Tendril each stays
 // under 50 ms above the machine's noise floor (the same measurements with no
 // guest). On plain wazero, which runs the module as it is, a collection
-// cannot finish while the guest spins (it waits for the call to return), and
-// growing a memory stops the world for a long time: the test can fail.
+// cannot finish while the guest spins (it waits for the call to return): the
+// test can fail. Growing a memory holds collections up there too, for as
+// long as copying the memory takes on the machine.
 func TestGCPauses(t *testing.T) {
 	if runtime.GOMAXPROCS(0) < 2 {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2)) // the guest keeps one P busy
@@ -145,9 +146,12 @@ func TestGCPauses(t *testing.T) {
 	for name, c := range map[string]struct{ s, plain stalls }{"spinning": {spin, plainSpin}, "growing memory": {grow, plainGrow}} {
 		require.True(t, within(c.s, c.plain), "Tendril, a guest %s: %v, over the bound (noise floor %v)", name, c.s, noise)
 	}
-	// The test can fail: the same measurements on plain wazero exceed the bound.
+	// The test can fail: the same measurement on plain wazero, with a guest
+	// spinning, exceeds the bound (by seconds). Plain wazero's growing guest
+	// is logged, not asserted: how long its copies of the memory hold up a
+	// collection depends on the machine (1 s on a 2-core AMD EPYC, 60-90 ms
+	// on a 2-core Sapphire Rapids, where a loaded noise floor can exceed it).
 	require.Greater(t, plainSpin.gc, bound+noise.gc, "plain wazero, a spinning guest: runtime.GC()")
-	require.Greater(t, plainGrow.gc, bound+noise.gc, "plain wazero, a guest growing its memory: runtime.GC()")
 }
 
 // stalls are the longest delays seen while a guest ran.
