@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	goruntime "runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 	"sync/atomic"
@@ -245,8 +246,12 @@ func heapAlloc() uint64 {
 	return ms.HeapAlloc
 }
 
-// rssBytes is the process's resident memory (Linux; 0 elsewhere).
+// rssBytes is the process's resident memory (Linux; 0 elsewhere), once the
+// Go heap's free pages are returned to the OS: what stays resident is live
+// (Go heap or memory mapped outside it, like linear memories), not garbage
+// that a collection or the scavenger happens not to have released yet.
 func rssBytes() uint64 {
+	debug.FreeOSMemory()
 	b, err := os.ReadFile("/proc/self/statm")
 	if err != nil {
 		return 0

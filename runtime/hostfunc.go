@@ -198,6 +198,11 @@ func (r *Runtime) goFunc(h HostFunction) api.GoModuleFunc {
 		c.ctx, c.inst, c.mod = ctx, inst, mod
 		err := callHost(ctx, h.Func, c, stack)
 		c.ctx, c.mod = nil, nil
+		select {
+		case <-ctx.Done(): // stop the guest at the check after this call
+			inst.intr.fireNow(ctx.Err())
+		default:
+		}
 		if err != nil {
 			if fe, ok := err.(*fatalError); ok {
 				err = fe.err

@@ -77,6 +77,7 @@ func (p *CompiledPlugin) Instantiate(ctx context.Context) (_ *Instance, err erro
 		HTTPClient:          p.rt.opts.HTTPClient,
 		HTTPResponseHeaders: p.opts.HTTPResponseHeaders,
 		Logger:              p.logger,
+		OnContextDone:       in.intr.fireNow,
 	}
 	kopts.AllowPrivateNetworks = p.opts.AllowPrivateNetworks
 	if v := p.manifest.Memory.MaxVarBytes; v != nil {

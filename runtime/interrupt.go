@@ -54,6 +54,21 @@ func (t *interrupter) fire(gen uint64, cause error) {
 	t.raise()
 }
 
+// fireNow is fire for the armed call, from the calling goroutine: a host
+// function that returns with the call's context done raises the flags
+// before the guest runs again, so that the guest stops at its next check
+// (right after the import) rather than whenever the context's AfterFunc
+// runs, which a loaded machine delays.
+func (t *interrupter) fireNow(cause error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.armed || t.cause != nil {
+		return
+	}
+	t.cause = cause
+	t.raise()
+}
+
 // raise sets every flag and wakes a sleeping guest; t.mu is held.
 func (t *interrupter) raise() {
 	for _, g := range t.flags {

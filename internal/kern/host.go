@@ -32,6 +32,13 @@ func (k *Kernel) hostModule(r wazero.Runtime) wazero.HostModuleBuilder {
 				return
 			}
 			f(in, ctx, stack)
+			if in.onDone != nil {
+				select {
+				case <-ctx.Done():
+					in.onDone(ctx.Err())
+				default:
+				}
+			}
 		}), params, results).Export(name)
 	}
 	fn("config_get", []api.ValueType{i64}, []api.ValueType{i64}, (*Instance).hostConfigGet)

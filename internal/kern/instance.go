@@ -57,6 +57,12 @@ type Options struct {
 	// after DNS resolution. The guard needs an *http.Transport (the default);
 	// a client with another RoundTripper dials by itself.
 	AllowPrivateNetworks bool
+	// OnContextDone, if set, is called by a host function (an HTTP request,
+	// say) that returns while its context is done, before the guest runs
+	// again: the host can then stop the guest at its next check, instead of
+	// waiting for its own watch of the context, which a loaded machine may
+	// run late, while the guest goes on.
+	OnContextDone func(error)
 }
 
 // Instance is one kernel: the memory and state that one plug-in instance
@@ -79,6 +85,7 @@ type Instance struct {
 	http        httpState
 	err         error // first host-side failure of the current call
 	closed      bool
+	onDone      func(error)
 }
 
 // Instantiate creates a kernel instance. The memory allocator and any other
@@ -96,6 +103,7 @@ func (k *Kernel) Instantiate(ctx context.Context, opts Options) (*Instance, erro
 		config:      opts.Config,
 		maxVarBytes: opts.MaxVarBytes,
 		logger:      opts.Logger,
+		onDone:      opts.OnContextDone,
 	}
 	if in.maxVarBytes == 0 {
 		in.maxVarBytes = DefaultMaxVarBytes
