@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/experimental"
@@ -87,6 +88,16 @@ type moduleTable struct {
 	closed       bool
 	byKey        map[moduleKey]*sharedModule
 	compilations uint64
+	compiling    atomic.Int32 // compilations running now
+}
+
+// workers counts a compilation in and returns how many goroutines it may
+// use: limit (Options.CompileWorkers), shared with the compilations running
+// at the same time, at least one each (compiling on more goroutines than
+// there are cores costs CPU and wins no time). The caller counts it out of
+// compiling when it is done.
+func (t *moduleTable) workers(limit int) int {
+	return max(1, limit/int(t.compiling.Add(1)))
 }
 
 // acquire returns a reference to the module compiled from bin with opts,
@@ -118,7 +129,8 @@ func (t *moduleTable) acquire(ctx context.Context, r *Runtime, bin []byte, opts 
 	t.byKey[key] = sm
 	t.mu.Unlock()
 
-	sm.err = sm.compile(ctx, r.wz, r.opts.CompileWorkers, bin, field)
+	sm.err = sm.compile(ctx, r.wz, t.workers(r.opts.CompileWorkers), bin, field)
+	t.compiling.Add(-1)
 	t.mu.Lock()
 	if sm.err != nil {
 		delete(t.byKey, key)

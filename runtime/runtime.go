@@ -49,10 +49,11 @@ type Options struct {
 	// connections Runtime.Close closes. A client given is never modified
 	// (closing its connections is its owner's business).
 	HTTPClient *http.Client
-	// CompileWorkers is how many goroutines compile the functions of one
-	// module at once. 0 means runtime.GOMAXPROCS(0); 1 compiles on the
-	// caller's goroutine only (what a host that compiles many modules at
-	// once may prefer: the work is the same, spread or not).
+	// CompileWorkers is how many goroutines compile the functions of
+	// modules, shared by the compilations running at the same time (each
+	// gets at least one). 0 means runtime.GOMAXPROCS(0); 1 compiles on the
+	// caller's goroutine only. Compiling on several goroutines returns
+	// sooner but costs about a quarter more CPU (benchmarks/README.md).
 	CompileWorkers int
 }
 
