@@ -310,7 +310,7 @@ func (m *scannedModule) scanCode(d decoder) error {
 		if err != nil {
 			return err
 		}
-		if m.unroll && f.hasLoop {
+		if m.unroll && f.hasSmallLoop() {
 			if code, simple := m.unrollLoops(body.b); simple != nil {
 				if f, err = m.scanBody(decoder{b: code, base: body.base}, m.addrTaken, simple); err != nil {
 					return err

@@ -14,6 +14,19 @@ func copies(size int) int {
 	return 2
 }
 
+// hasSmallLoop reports whether f has a loop that unrollLoops might copy:
+// one whose code is at most maxUnrollBody bytes (the rest it checks).
+func (f *funcScan) hasSmallLoop() bool {
+	for _, l := range f.loops {
+		// l.start is the loop instruction, l.end just past its end; the
+		// block type takes a byte or more.
+		if l.end-l.start-3 <= maxUnrollBody {
+			return true
+		}
+	}
+	return false
+}
+
 // unrolledLoop is a loop of a function body that unrollLoops copies.
 type unrolledLoop struct {
 	op, body, end int // the loop instruction, its first instruction, its end
