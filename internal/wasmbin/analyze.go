@@ -207,16 +207,18 @@ func (m *moduleInfo) analyze() {
 	// A function called from many places keeps its entry check: one check
 	// compiled per calling region instead of one per function would cost
 	// more to compile than it saves at run time.
+	// A callee is counted once per (caller, region); regions only grow
+	// along a body, so the last one seen per callee is enough.
 	regions := make([]int, len(m.funcs))
+	lastCaller, lastRegion := make([]int, len(m.funcs)), make([]int, len(m.funcs))
 	for i := range m.funcs {
-		last := map[uint32]int{}
 		for _, c := range m.funcs[i].calls {
 			if c.callee == importCallee || int(c.callee) >= len(regions) {
 				continue
 			}
-			if r, seen := last[c.callee]; !seen || r != c.region {
+			if lastCaller[c.callee] != i+1 || lastRegion[c.callee] != c.region {
 				regions[c.callee]++
-				last[c.callee] = c.region
+				lastCaller[c.callee], lastRegion[c.callee] = i+1, c.region
 			}
 		}
 	}

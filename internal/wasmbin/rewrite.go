@@ -109,6 +109,15 @@ func (g *codegen) appendFlagCheck(out []byte) []byte {
 	return append(out, 0x04, blockEmpty, 0x00, 0x0b)
 }
 
+// appendAddLocal adds local l to the counter: global.get B; local.get l;
+// i32.add; global.set B.
+func (g *codegen) appendAddLocal(out []byte, l uint32) []byte {
+	out = appendU32(append(out, 0x23), g.counter)
+	out = appendU32(append(out, 0x20), l)
+	out = append(out, 0x6a)
+	return appendU32(append(out, 0x24), g.counter)
+}
+
 // appendBulkCharge charges local n (the bytes or elements the instruction
 // moved), and takes the slow path, with a visit to Go, when the counter is
 // due, the flag is set or the instruction moved bulkVisit or more (filling
@@ -122,10 +131,7 @@ func (g *codegen) appendFlagCheck(out []byte) []byte {
 //
 // The sum may wrap only when n is at least bulkVisit, which visits anyway.
 func (g *codegen) appendBulkCharge(out []byte, n uint32) []byte {
-	out = appendU32(append(out, 0x23), g.counter)
-	out = appendU32(append(out, 0x20), n)
-	out = append(out, 0x6a)
-	out = appendU32(append(out, 0x24), g.counter)
+	out = g.appendAddLocal(out, n)
 	out = appendU32(append(out, 0x23), g.counter)
 	out = appendS32(append(out, 0x41), globalBudget)
 	out = append(out, 0x4f)
@@ -165,10 +171,7 @@ func (g *codegen) appendFlush(out []byte, c uint32) []byte {
 	out = appendU32(append(out, 0x20), c)
 	out = appendS32(append(out, 0x41), loopEntryShare)
 	out = append(out, 0x4b, 0x04, blockEmpty) // i32.gt_u; if
-	out = appendU32(append(out, 0x23), g.counter)
-	out = appendU32(append(out, 0x20), c)
-	out = append(out, 0x6a)
-	out = appendU32(append(out, 0x24), g.counter)
+	out = g.appendAddLocal(out, c)
 	return append(out, 0x0b)
 }
 
@@ -205,10 +208,7 @@ func (g *codegen) appendSlowLocal(out []byte, c uint32) []byte {
 //
 // Most slow paths thus run a few instructions and no call.
 func (g *codegen) appendLoopSlow(out []byte, c uint32, save []savedLocal) []byte {
-	out = appendU32(append(out, 0x23), g.counter)
-	out = appendU32(append(out, 0x20), c)
-	out = append(out, 0x6a)
-	out = appendU32(append(out, 0x24), g.counter)
+	out = g.appendAddLocal(out, c)
 	out = appendU32(append(out, 0x41, 0x00, 0x21), c)
 	out = appendU32(append(out, 0x23), g.counter)
 	out = appendS32(append(out, 0x41), globalBudget)
@@ -239,9 +239,7 @@ func (g *codegen) appendLoopSlow(out []byte, c uint32, save []savedLocal) []byte
 func (g *codegen) slowBody() []byte {
 	b := []byte{0} // no locals
 	b = g.appendFlagCheck(b)
-	b = appendU32(append(b, 0x23), g.counter)
-	b = append(b, 0x20, 0x00, 0x6a)
-	b = appendU32(append(b, 0x24), g.counter)
+	b = g.appendAddLocal(b, 0)
 	b = appendU32(append(b, 0x23), g.counter)
 	b = appendS32(append(b, 0x41), globalBudget)
 	b = append(b, 0x4f, 0x04, blockEmpty, 0x41, 0x00)
